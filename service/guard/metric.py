@@ -1,0 +1,389 @@
+"""``metric``: a number the input does not support.
+
+Finds quantities (digits, decimals, percentages, currency, k/M suffixes, units of time/size/rate, ranges,
+number words, vague counts like "dozens", multipliers like "3x" or "tenfold", percentiles like p99) and
+normalises them, so 2.1s = 2100 ms, 50k = fifty thousand, 1k req/min = 1,000 requests per minute.
+Vocabulary: ``data/metric.json``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+
+from service.guard._data import load
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    dim: str  # count | time | size | percent | multiplier | percentile | money:USD | rate:<dim> | vague | literal
+    value: float  # in the dimension's base unit (seconds, bytes, per second for rates)
+    number: float  # the number as written, scale applied (50k -> 50000), before any unit factor
+    start: int
+    end: int
+    text: str
+    factor: float = 1.0  # unit factor applied to ``number`` (used to carry a unit across a range)
+    low: float = 0.0  # vague quantities: the range they stand for
+    high: float = 0.0
+    literal: str = ""  # vague word or literal token, lower case
+
+    @property
+    def bare(self) -> bool:
+        return self.dim == "count"
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocab:
+    pattern: re.Pattern[str]
+    number_words: dict[str, float]
+    compound_only: dict[str, float]
+    scale_words: dict[str, float]
+    scale_suffixes: dict[str, float]
+    vague: dict[str, tuple[float, float]]
+    units: dict[str, tuple[str, float]]
+    units_ci: dict[str, tuple[str, float]]
+    rate_units: dict[str, float]
+    dens: dict[str, float]
+    multiplier_words: dict[str, float]
+    currencies: dict[str, str]
+    currency_words: dict[str, str]
+    unit_after: re.Pattern[str]
+    scale_after: re.Pattern[str]
+    den_after: re.Pattern[str]
+    noun_after: re.Pattern[str]
+    currency_after: re.Pattern[str]
+    joiner: re.Pattern[str]
+    noun_stop: frozenset[str]
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def vocab() -> _Vocab:
+    d = load("metric")
+    number_words = {k: float(v) for k, v in d["number_words"].items()}
+    compound_only = {k: float(v) for k, v in d["compound_only_words"].items()}
+    scale_words = {k: float(v) for k, v in d["scale_words"].items()}
+    vague = {k: (float(v[0]), float(v[1])) for k, v in d["vague_quantities"].items()}
+    units = {k: (v[0], float(v[1])) for k, v in d["units"].items()}
+    rate_units = {k.lower(): float(d["rate_denominators"][v[0]]) for k, v in d["rate_units"].items()}
+    dens = {k: float(v) for k, v in d["rate_denominators"].items()}
+    mult = {k: float(v) for k, v in d["multiplier_words"].items()}
+    all_num_words = [*number_words, *compound_only, *scale_words]
+    word_num = (
+        rf"(?:(?:a|an|half\s+a)\s+)?(?:{_alt(all_num_words)})"
+        rf"(?:(?:\s+and\s+|[\s-]+)(?:{_alt(all_num_words)}))*"
+    )
+    pattern = re.compile(
+        "|".join(
+            [
+                # percentiles: p95, P99.9, 99th percentile
+                r"(?P<pct>(?<![\w.])[pP](?P<pctv>\d{1,2}(?:\.\d+)?)(?![\w.]))",
+                r"(?P<pct2>(?<![\w.])(?P<pct2v>\d{1,2}(?:\.\d+)?)(?:th|st|nd|rd)?[\s-]+percentile)",
+                # vague counts and multiplier words before plain number words (longest first)
+                rf"(?P<vague>\b(?:{_alt(list(vague))})\b)",
+                rf"(?P<mult>\b(?:{_alt(list(mult))})\b)",
+                # 24/7-style literals
+                r"(?P<lit>\b\d+/\d+\b)",
+                # digits with an optional currency prefix and a glued suffix: $40k, 1.2GB, 900ms, 3x, 5xx
+                r"(?P<num>(?P<cur>US\$|[$€£¥₹])?\s?(?<![\w.#/])(?<![A-Za-z]-)"
+                r"(?P<digits>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suf>[A-Za-zµμ%×]+)?(?![\w]))",
+                rf"(?P<words>\b{word_num}\b)",
+            ]
+        ),
+        re.IGNORECASE,
+    )
+    den_alt = _alt(list(dens))
+    per_alt = _alt(d["per_words"])
+    return _Vocab(
+        pattern=pattern,
+        number_words=number_words,
+        compound_only=compound_only,
+        scale_words=scale_words,
+        scale_suffixes={k: float(v) for k, v in d["scale_suffixes"].items()},
+        vague=vague,
+        units=units,
+        units_ci={k.lower(): v for k, v in units.items()},
+        rate_units=rate_units,
+        dens=dens,
+        multiplier_words=mult,
+        currencies=d["currencies"],
+        currency_words=d["currency_words"],
+        unit_after=re.compile(
+            rf"(?:[ \t]?-?[ \t]?)(?P<u>{_alt([u for u in units if len(u) > 1 or u == '%'])})(?![\w])",
+            re.IGNORECASE,
+        ),
+        scale_after=re.compile(rf"[ \t-]+(?P<s>{_alt(list(scale_words))})\b", re.IGNORECASE),
+        den_after=re.compile(
+            rf"[ \t]*(?:/[ \t]*|[ \t]+(?:{per_alt})[ \t]+)(?P<d>{den_alt})s?\b"
+            rf"|[ \t]+(?P<ru>{_alt(list(d['rate_units']))})(?![\w/])",
+            re.IGNORECASE,
+        ),
+        noun_after=re.compile(r"[ \t-]+(?P<n>[A-Za-z][A-Za-z'-]*)"),
+        currency_after=re.compile(rf"[ \t]+(?P<c>{_alt(list(d['currency_words']))})\b", re.IGNORECASE),
+        joiner=re.compile(
+            rf"\s*(?:{_alt(d['range_joiners'])})\s*",
+            re.IGNORECASE,
+        ),
+        noun_stop=frozenset(d["count_noun_stopwords"]),
+    )
+
+
+def _parse_word_number(words: str, v: _Vocab) -> float | None:
+    """Value of "twenty-five", "fifty thousand", "two hundred and fifty", "a dozen", "half a dozen"."""
+    parts = [p for p in re.split(r"[\s-]+", words.lower()) if p and p != "and"]
+    if not parts:
+        return None
+    half = False
+    if parts[0] in {"a", "an"}:
+        parts = parts[1:]
+    elif parts[0] == "half" and len(parts) > 1 and parts[1] == "a":
+        half = True
+        parts = parts[2:]
+    if len(parts) == 1 and parts[0] in v.compound_only:
+        return None  # a lone "one" is an article, not a claim
+    total = 0.0
+    current = 0.0
+    seen_any = False
+    for p in parts:
+        if p in v.number_words or p in v.compound_only:
+            current += v.number_words.get(p, v.compound_only.get(p, 0.0))
+            seen_any = True
+        elif p in v.scale_words:
+            scale = v.scale_words[p]
+            current = (current or 1.0) * scale
+            if scale >= 1000:
+                total += current
+                current = 0.0
+            seen_any = True
+        else:
+            return None
+    if not seen_any:
+        return None
+    value = total + current
+    return value / 2 if half else value
+
+
+def _apply_after(
+    text: str, pos: int, number: float, v: _Vocab, dim: str | None, factor: float
+) -> tuple[str, float, float, float, int]:
+    """Read scale words, units, currency and rate denominators after a number.
+
+    Returns (dim, number, factor, den_seconds, end). ``dim`` None on entry means no unit yet.
+    """
+    end = pos
+    m = v.scale_after.match(text, end)
+    while m and dim is None:
+        number *= v.scale_words[m.group("s").lower()]
+        end = m.end()
+        m = v.scale_after.match(text, end)
+    if dim is None:
+        m = v.unit_after.match(text, end)
+        if m:
+            u = m.group("u")
+            unit = v.units.get(u) or v.units_ci.get(u.lower())
+            if unit is not None:
+                dim, factor = unit
+                end = m.end()
+    if dim is None or dim.startswith("money"):
+        m = v.currency_after.match(text, end)
+        if m and dim is None:
+            dim, factor = "money:" + v.currency_words[m.group("c").lower()], 1.0
+            end = m.end()
+    # a rate: "/s", "per hour", "a day", possibly after up to two count nouns ("2k jobs/hour")
+    den = 0.0
+    probe = end
+    for _ in range(3):
+        m = v.den_after.match(text, probe)
+        if m:
+            den = v.rate_units[m.group("ru").lower()] if m.group("ru") else v.dens[m.group("d").lower()]
+            end = m.end()
+            break
+        n = v.noun_after.match(text, probe)
+        if n is None or n.group("n").lower() in v.noun_stop or dim not in (None, "multiplier"):
+            break
+        probe = n.end()
+    if den and dim == "multiplier":
+        dim, factor = None, 1.0  # "3 times a day" is a count per day
+    return (dim or "count", number, factor, den, end)
+
+
+def _glued_suffix(
+    text: str, m_end: int, suf: str, number: float, v: _Vocab
+) -> tuple[str | None, float, float, float, bool]:
+    """Interpret a suffix glued to digits. Returns (dim, number, factor, den, ok)."""
+    if suf in v.scale_suffixes:
+        return None, number * v.scale_suffixes[suf], 1.0, 0.0, True
+    low = suf.lower()
+    if low == "m":
+        # 5m users -> million; 14m / 5m build -> minutes
+        nxt = re.match(r"[ \t]+([A-Za-z]+)", text[m_end:])
+        if nxt and nxt.group(1).lower() not in v.noun_stop and nxt.group(1).lower() not in v.dens:
+            return None, number * 1e6, 1.0, 0.0, True
+        return "time", number, 60.0, 0.0, True
+    if low in v.rate_units:
+        return "count", number, 1.0, v.rate_units[low], True
+    if suf in v.units:
+        dim, factor = v.units[suf]
+        return dim, number, factor, 0.0, True
+    if low in v.units_ci:
+        dim, factor = v.units_ci[low]
+        return dim, number, factor, 0.0, True
+    # a scale suffix followed by a unit: 1.2kB is a unit, 5kms is not worth guessing
+    return None, number, 1.0, 0.0, False
+
+
+def _make(dim: str, number: float, factor: float, den: float, start: int, end: int, text: str) -> Quantity:
+    value = number * factor
+    if den:
+        return Quantity(f"rate:{dim}", value / den, number, start, end, text[start:end], factor)
+    return Quantity(dim, value, number, start, end, text[start:end], factor)
+
+
+def find(text: str, skip_after: frozenset[int] = frozenset()) -> list[Quantity]:
+    """Every quantity in ``text``. ``skip_after``: offsets where a technology name ends, so the version
+    number right after it (Python 3.11, OAuth 2.0) is not read as a quantity."""
+    v = vocab()
+    out: list[Quantity] = []
+    for m in v.pattern.finditer(text):
+        kind = m.lastgroup
+        start, end = m.start(), m.end()
+        if kind in ("pct", "pct2"):
+            val = float(m.group("pctv") or m.group("pct2v"))
+            out.append(Quantity("percentile", val, val, start, end, m.group()))
+        elif kind == "vague":
+            word = re.sub(r"\s+", " ", m.group().lower())
+            low, high = v.vague[word]
+            out.append(Quantity("vague", 0.0, 0.0, start, end, m.group(), low=low, high=high, literal=word))
+        elif kind == "mult":
+            word = re.sub(r"\s+", " ", m.group().lower())
+            val = v.multiplier_words[word]
+            out.append(Quantity("multiplier", val, val, start, end, m.group()))
+        elif kind == "lit":
+            out.append(Quantity("literal", 0.0, 0.0, start, end, m.group(), literal=m.group().lower()))
+        elif kind == "words":
+            word_value = _parse_word_number(m.group(), v)
+            if word_value is None:
+                continue
+            w_dim, w_number, w_factor, w_den, q_end = _apply_after(text, end, word_value, v, None, 1.0)
+            out.append(_make(w_dim, w_number, w_factor, w_den, start, q_end, text))
+        elif kind == "num":
+            digits_start = m.start("digits")
+            if m.group("cur") is None and _follows_version_anchor(text, digits_start, skip_after):
+                continue
+            number = float(m.group("digits").replace(",", ""))
+            suf = m.group("suf") or ""
+            dim: str | None = None
+            factor, den = 1.0, 0.0
+            if m.group("cur"):
+                cur = m.group("cur")
+                dim = "money:" + (v.currencies.get(cur) or v.currencies.get(cur.upper(), "USD"))
+            if suf:
+                if dim is None and suf == "s" and number.is_integer() and 100 <= number < 600:
+                    # "502s": HTTP status codes in the plural; read as the bare number
+                    out.append(Quantity("count", number, number, m.start("digits"), end, m.group().strip()))
+                    continue
+                g_dim, number, g_factor, g_den, ok = _glued_suffix(text, end, suf, number, v)
+                if not ok:
+                    lit = m.group().strip().lower()
+                    out.append(Quantity("literal", 0.0, 0.0, m.start("digits"), end, m.group().strip(), literal=lit))
+                    continue
+                if g_dim is not None and dim is None:
+                    dim, factor = g_dim, g_factor
+                den = g_den
+            q_start = start if m.group("cur") else digits_start
+            if den:
+                out.append(_make(dim or "count", number, factor, den, q_start, end, text))
+                continue
+            a_dim, number, factor, den, q_end = _apply_after(text, end, number, v, dim, factor)
+            out.append(_make(a_dim, number, factor, den, q_start, q_end, text))
+    return _spread_range_units(text, out, v)
+
+
+def _follows_version_anchor(text: str, pos: int, anchors: frozenset[int]) -> bool:
+    """True when the digits at ``pos`` follow a technology name (with a space, slash or 'v')."""
+    i = pos
+    if i > 0 and text[i - 1] in "vV":
+        i -= 1
+    j = i
+    while j > 0 and text[j - 1] in " /\t":
+        j -= 1
+    return j in anchors and j != i
+
+
+def _spread_range_units(text: str, qs: list[Quantity], v: _Vocab) -> list[Quantity]:
+    """'from 14 to 9 minutes', '2-5 s': the unit of the second number applies to the first."""
+    for k in range(len(qs) - 1, 0, -1):
+        a, b = qs[k - 1], qs[k]
+        if a.bare and not b.bare and b.dim not in ("vague", "literal", "percentile", "multiplier"):
+            between = text[a.end : b.start]
+            if v.joiner.fullmatch(between):
+                base_dim = b.dim[5:] if b.dim.startswith("rate:") else b.dim
+                value = a.number * b.factor
+                if b.dim.startswith("rate:") and b.number:
+                    value = value * (b.value / (b.number * b.factor))
+                qs[k - 1] = replace(
+                    a, dim=b.dim if b.dim.startswith("rate:") else base_dim, value=value, factor=b.factor
+                )
+    return qs
+
+
+def supports(q: Quantity, facts: list[Quantity]) -> bool:
+    """Does any input quantity support bullet quantity ``q``?"""
+    if q.dim == "literal":
+        return any(p.dim == "literal" and p.literal == q.literal for p in facts)
+    if q.dim == "vague":
+        return any(
+            (p.dim == "vague" and p.literal == q.literal)
+            or (p.dim not in ("vague", "literal") and q.low <= p.number < q.high)
+            for p in facts
+        )
+    for p in facts:
+        if p.dim == q.dim and _same(p.value, q.value):
+            return True
+        if q.bare and p.dim not in ("vague", "literal") and _same(p.number, q.number):
+            return True
+        if p.dim == "rate:" + q.dim and _same(p.number * p.factor, q.value):
+            return True  # "$40k/yr" supports "$40k": dropping the rate claims less
+    return False
+
+
+_DIM_NAMES = {
+    "count": "number",
+    "time": "duration",
+    "size": "size",
+    "percent": "percentage",
+    "multiplier": "multiplier",
+    "percentile": "percentile",
+    "vague": "count",
+    "literal": "figure",
+}
+
+
+def describe(q: Quantity) -> str:
+    if q.dim.startswith("rate:"):
+        return "rate"
+    if q.dim.startswith("money:"):
+        return "amount of money"
+    return _DIM_NAMES.get(q.dim, "number")
+
+
+def nearest(q: Quantity, facts: list[Quantity]) -> Quantity | None:
+    """The input quantity closest to ``q``: same dimension first, then closest in magnitude."""
+    best: Quantity | None = None
+    best_key: tuple[int, float] | None = None
+    for p in facts:
+        same_dim = 0 if p.dim == q.dim else 1
+        a, b = abs(p.value) or 1e-12, abs(q.value) or 1e-12
+        key = (same_dim, abs(math.log10(a) - math.log10(b)))
+        if best_key is None or key < best_key:
+            best, best_key = p, key
+    return best

@@ -1,0 +1,65 @@
+"""``scope``: breadth, scale or absolutes the input does not state ("all services", "millions",
+"zero-downtime", "eliminated", "never"). Vocabulary: ``data/scope.json``, phrases grouped into concepts;
+the input supports a phrase when it states any phrase of the same concept."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from service.guard._data import load
+from service.guard._text import Token, ngram_matches, norm_phrase
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeMention:
+    concept: str
+    label: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocab:
+    table: dict[str, object]
+    max_len: int
+    labels: dict[str, str]
+    percent_pattern: re.Pattern[str]
+    percent_concept: str
+
+
+@cache
+def vocab() -> _Vocab:
+    d = load("scope")
+    table: dict[str, object] = {}
+    labels: dict[str, str] = {}
+    for concept in d["concepts"]:
+        labels[concept["name"]] = concept["label"]
+        for phrase in concept["phrases"]:
+            table.setdefault(norm_phrase(phrase), concept["name"])
+    for phrase in d["neutral"]:
+        table[norm_phrase(phrase)] = ""  # idioms that only look like scope claims
+    pa = d["percent_absolute"]
+    value = re.escape(str(pa["value"]))
+    return _Vocab(
+        table=table,
+        max_len=max(k.count(" ") + 1 for k in table),
+        labels=labels,
+        percent_pattern=re.compile(rf"(?<![\w.]){value}(?:\.0+)?\s?(?:%|percent\b|per cent\b)", re.IGNORECASE),
+        percent_concept=pa["concept"],
+    )
+
+
+def find(text: str, tokens: tuple[Token, ...]) -> list[ScopeMention]:
+    v = vocab()
+    out: list[ScopeMention] = []
+    for i, j, concept in ngram_matches(tokens, v.table, v.max_len):
+        assert isinstance(concept, str)
+        if concept:
+            start, end = tokens[i].start, tokens[j - 1].end
+            out.append(ScopeMention(concept, v.labels[concept], text[start:end], start, end))
+    for m in v.percent_pattern.finditer(text):
+        out.append(ScopeMention(v.percent_concept, v.labels[v.percent_concept], m.group(), m.start(), m.end()))
+    return out
