@@ -23,8 +23,11 @@ class Analysis:
     claims: tuple[ownership.Claim, ...]
 
 
+_DIGIT_AND_LETTER = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
+
+
 def _has_digit_and_letter(word: str) -> bool:
-    return any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+    return not word.isalpha() and not word.isdigit() and _DIGIT_AND_LETTER.match(word) is not None
 
 
 def analyse(text: str, *, versions_are_quantities: bool) -> Analysis:
@@ -33,7 +36,7 @@ def analyse(text: str, *, versions_are_quantities: bool) -> Analysis:
     tokens = tokenize(text)
     techs = tool.find(text, tokens)
     anchors = frozenset() if versions_are_quantities else frozenset(m.end for m in techs)
-    quantities = metric.find(text, anchors)
+    quantities = metric.find(text, tokens, anchors)
     # words like "5xx", "v2", "arm64" that are neither a technology nor a parsed quantity are literal figures
     covered = [(m.start, m.end) for m in techs] + [(q.start, q.end) for q in quantities]
     version_starts = _version_starts(text, anchors)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 # A word: letters/digits with inner dots ("Node.js", "3.12"), optional trailing + or # ("C++", "C#"),
 # and an optional leading dot only for names like ".NET".
@@ -17,20 +18,19 @@ GAP_COMMA = 1  # a comma, parenthesis, "&" or "+" between them: same clause, dif
 GAP_CLAUSE = 2  # a sentence or clause break
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str
     lower: str
     start: int
     end: int
     gap: int  # the kind of gap between the previous token and this one
-    index: int
+    pos: int
 
 
 def _gap_kind(gap: str, first: bool) -> int:
     if first:
         return GAP_CLAUSE
-    if _JOINABLE.fullmatch(gap):
+    if gap == " " or _JOINABLE.fullmatch(gap):
         return GAP_JOIN
     if _CLAUSE_BREAK.search(gap):
         return GAP_CLAUSE
@@ -59,29 +59,55 @@ def norm_phrase(phrase: str) -> str:
     return " ".join(t.lower for t in tokenize(phrase))
 
 
-def ngram_matches(tokens: tuple[Token, ...], table: dict[str, object], max_len: int) -> list[tuple[int, int, object]]:
+class PhraseTable:
+    """Phrases keyed the way token n-grams are (see ``norm_phrase``), with every proper prefix indexed so
+    matching grows a phrase word by word and stops as soon as no phrase can start that way."""
+
+    __slots__ = ("phrases", "prefixes")
+
+    def __init__(self, phrases: dict[str, object]) -> None:
+        self.phrases = phrases
+        prefixes: set[str] = set()
+        for key in phrases:
+            words = key.split(" ")
+            for n in range(1, len(words)):
+                prefixes.add(" ".join(words[:n]))
+        self.prefixes = frozenset(prefixes)
+
+    def get(self, key: str) -> object | None:
+        return self.phrases.get(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.phrases)
+
+
+def ngram_matches(tokens: Sequence[Token], table: PhraseTable) -> list[tuple[int, int, object]]:
     """Longest-first, left-to-right, non-overlapping matches of token n-grams against ``table``.
 
-    Returns (first token index, one past last token index, table value).
+    Words join into one phrase only across spaces, hyphens and slashes. Returns (first token index,
+    one past the last token index, table value).
     """
     out: list[tuple[int, int, object]] = []
+    phrases, prefixes = table.phrases, table.prefixes
     n = len(tokens)
     i = 0
     while i < n:
-        hit = None
-        # grow the phrase while the words are joinable
-        limit = 1
-        while limit < max_len and i + limit < n and tokens[i + limit].gap == GAP_JOIN:
-            limit += 1
-        for length in range(limit, 0, -1):
-            key = tokens[i].lower if length == 1 else " ".join(t.lower for t in tokens[i : i + length])
-            value = table.get(key)
+        key = tokens[i].lower
+        hit_end = -1
+        hit_value: object = None
+        value = phrases.get(key)
+        if value is not None:
+            hit_end, hit_value = i + 1, value
+        k = i + 1
+        while key in prefixes and k < n and tokens[k].gap == GAP_JOIN:
+            key = key + " " + tokens[k].lower
+            k += 1
+            value = phrases.get(key)
             if value is not None:
-                hit = (i, i + length, value)
-                break
-        if hit is None:
+                hit_end, hit_value = k, value
+        if hit_end < 0:
             i += 1
         else:
-            out.append(hit)
-            i = hit[1]
+            out.append((i, hit_end, hit_value))
+            i = hit_end
     return out

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
 from service.guard._data import load
+from service.guard._text import Token
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,9 @@ def _same(a: float, b: float) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Vocab:
-    pattern: re.Pattern[str]
+    digit_pattern: re.Pattern[str]
+    word_pattern: re.Pattern[str]
+    word_triggers: frozenset[str]
     number_words: dict[str, float]
     compound_only: dict[str, float]
     scale_words: dict[str, float]
@@ -82,29 +86,40 @@ def vocab() -> _Vocab:
         rf"(?:(?:a|an|half\s+a)\s+)?(?:{_alt(all_num_words)})"
         rf"(?:(?:\s+and\s+|[\s-]+)(?:{_alt(all_num_words)}))*"
     )
-    pattern = re.compile(
+    digit_pattern = re.compile(
         "|".join(
             [
                 # percentiles: p95, P99.9, 99th percentile
                 r"(?P<pct>(?<![\w.])[pP](?P<pctv>\d{1,2}(?:\.\d+)?)(?![\w.]))",
                 r"(?P<pct2>(?<![\w.])(?P<pct2v>\d{1,2}(?:\.\d+)?)(?:th|st|nd|rd)?[\s-]+percentile)",
-                # vague counts and multiplier words before plain number words (longest first)
-                rf"(?P<vague>\b(?:{_alt(list(vague))})\b)",
-                rf"(?P<mult>\b(?:{_alt(list(mult))})\b)",
                 # 24/7-style literals
                 r"(?P<lit>\b\d+/\d+\b)",
                 # digits with an optional currency prefix and a glued suffix: $40k, 1.2GB, 900ms, 3x, 5xx
                 r"(?P<num>(?P<cur>US\$|[$€£¥₹])?\s?(?<![\w.#/])(?<![A-Za-z]-)"
                 r"(?P<digits>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suf>[A-Za-zµμ%×]+)?(?![\w]))",
-                rf"(?P<words>\b{word_num}\b)",
             ]
         ),
         re.IGNORECASE,
     )
+    word_pattern = re.compile(
+        "|".join(
+            [
+                # vague counts and multiplier words before plain number words (longest first)
+                rf"(?P<vague>(?:{_alt(list(vague))})\b)",
+                rf"(?P<mult>(?:{_alt(list(mult))})\b)",
+                rf"(?P<words>{word_num}\b)",
+            ]
+        ),
+        re.IGNORECASE,
+    )
+    phrases = [*number_words, *compound_only, *scale_words, *vague, *mult, "a", "an", "half"]
+    triggers = frozenset(re.split(r"[\s-]+", p.lower())[0] for p in phrases)
     den_alt = _alt(list(dens))
     per_alt = _alt(d["per_words"])
     return _Vocab(
-        pattern=pattern,
+        digit_pattern=digit_pattern,
+        word_pattern=word_pattern,
+        word_triggers=triggers,
         number_words=number_words,
         compound_only=compound_only,
         scale_words=scale_words,
@@ -248,12 +263,39 @@ def _make(dim: str, number: float, factor: float, den: float, start: int, end: i
     return Quantity(dim, value, number, start, end, text[start:end], factor)
 
 
-def find(text: str, skip_after: frozenset[int] = frozenset()) -> list[Quantity]:
-    """Every quantity in ``text``. ``skip_after``: offsets where a technology name ends, so the version
-    number right after it (Python 3.11, OAuth 2.0) is not read as a quantity."""
+# where a quantity written with digits can start: a currency sign, a percentile's "p", or the digits
+_DIGIT_START = re.compile(r"(?:US\$|[$€£¥₹])\s?\.?\d|[pP]\d|\.?\d")
+
+
+def _candidates(text: str, tokens: Sequence[Token], v: _Vocab) -> list[re.Match[str]]:
+    """Matches of the quantity patterns: the digit pattern over the text (when it has digits) and the
+    word pattern only where a token could start a number word, which keeps the scan cheap."""
+    found: list[re.Match[str]] = []
+    last_end = -1
+    for s in _DIGIT_START.finditer(text):
+        if s.start() >= last_end:
+            m = v.digit_pattern.match(text, s.start())
+            if m is not None:
+                found.append(m)
+                last_end = m.end()
+    last_end = -1
+    for t in tokens:
+        if t.start >= last_end and t.lower in v.word_triggers:
+            m = v.word_pattern.match(text, t.start)
+            if m is not None and m.group():
+                found.append(m)
+                last_end = m.end()
+    found.sort(key=lambda m: m.start())
+    return found
+
+
+def find(text: str, tokens: Sequence[Token], skip_after: frozenset[int] = frozenset()) -> list[Quantity]:
+    """Every quantity in ``text`` (``tokens`` is its tokenisation). ``skip_after``: offsets where a
+    technology name ends, so the version number right after it (Python 3.11, OAuth 2.0) is not read
+    as a quantity."""
     v = vocab()
     out: list[Quantity] = []
-    for m in v.pattern.finditer(text):
+    for m in _candidates(text, tokens, v):
         kind = m.lastgroup
         start, end = m.start(), m.end()
         if kind in ("pct", "pct2"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from service.guard._data import load
-from service.guard._text import GAP_CLAUSE, GAP_JOIN, Token, ngram_matches, norm_phrase
+from service.guard._text import GAP_CLAUSE, GAP_JOIN, PhraseTable, Token, ngram_matches, norm_phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +36,10 @@ class _Form:
 
 @dataclass(frozen=True, slots=True)
 class _Vocab:
-    table: dict[str, object]
-    max_len: int
+    table: PhraseTable
     level_names: dict[int, str]
     implicit_level: int
-    damp_table: dict[str, object]
-    damp_max_len: int
+    damp_table: PhraseTable
     damp_window: int
     cancel: frozenset[str]
     triggers: frozenset[str]
@@ -72,12 +70,10 @@ def vocab() -> _Vocab:
     damp = d["dampeners"]
     damp_table: dict[str, object] = {norm_phrase(p): True for p in damp["phrases"]}
     return _Vocab(
-        table=table,
-        max_len=max(k.count(" ") + 1 for k in table),
+        table=PhraseTable(table),
         level_names=names,
         implicit_level=int(d["implicit_level"]),
-        damp_table=damp_table,
-        damp_max_len=max(k.count(" ") + 1 for k in damp_table),
+        damp_table=PhraseTable(damp_table),
         damp_window=int(damp["window"]),
         cancel=frozenset(damp["cancel"]),
         triggers=frozenset(d["verb_triggers"]),
@@ -115,14 +111,14 @@ def _dampened(tokens: Sequence[Token], i: int, v: _Vocab) -> bool:
         return False
     window = tokens[lo:i]
     last_cancel = max((k for k, t in enumerate(window) if t.lower in v.cancel), default=-1)
-    hits = ngram_matches(tuple(window), v.damp_table, v.damp_max_len)
+    hits = ngram_matches(window, v.damp_table)
     return any(start > last_cancel for start, _, _ in hits)
 
 
 def _content(tokens: Iterable[Token], tech_words: dict[int, str], v: _Vocab) -> set[str]:
     out: set[str] = set()
     for t in tokens:
-        word = tech_words.get(t.index)
+        word = tech_words.get(t.pos)
         if word is None:
             word = v.abbreviations.get(t.lower, t.lower)
             if word in v.generic or word in v.ladder_words or not word.isalpha():
@@ -140,7 +136,7 @@ def find(text: str, tokens: tuple[Token, ...], tech_words: dict[int, str]) -> li
     """
     v = vocab()
     found: list[tuple[int, int, int]] = []  # (first token, end token, level)
-    for i, j, form in ngram_matches(tokens, v.table, v.max_len):
+    for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
         if not _is_verb(tokens, i, j, form, v):
             continue

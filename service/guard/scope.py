@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from service.guard._data import load
-from service.guard._text import Token, ngram_matches, norm_phrase
+from service.guard._text import PhraseTable, Token, ngram_matches, norm_phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +23,7 @@ class ScopeMention:
 
 @dataclass(frozen=True, slots=True)
 class _Vocab:
-    table: dict[str, object]
-    max_len: int
+    table: PhraseTable
     labels: dict[str, str]
     percent_pattern: re.Pattern[str]
     percent_concept: str
@@ -44,8 +43,7 @@ def vocab() -> _Vocab:
     pa = d["percent_absolute"]
     value = re.escape(str(pa["value"]))
     return _Vocab(
-        table=table,
-        max_len=max(k.count(" ") + 1 for k in table),
+        table=PhraseTable(table),
         labels=labels,
         percent_pattern=re.compile(rf"(?<![\w.]){value}(?:\.0+)?\s?(?:%|percent\b|per cent\b)", re.IGNORECASE),
         percent_concept=pa["concept"],
@@ -55,7 +53,7 @@ def vocab() -> _Vocab:
 def find(text: str, tokens: tuple[Token, ...]) -> list[ScopeMention]:
     v = vocab()
     out: list[ScopeMention] = []
-    for i, j, concept in ngram_matches(tokens, v.table, v.max_len):
+    for i, j, concept in ngram_matches(tokens, v.table):
         assert isinstance(concept, str)
         if concept:
             start, end = tokens[i].start, tokens[j - 1].end

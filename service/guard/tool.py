@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from service.guard._data import load
-from service.guard._text import GAP_CLAUSE, GAP_JOIN, Token, ngram_matches, norm_phrase
+from service.guard._text import GAP_CLAUSE, GAP_JOIN, PhraseTable, Token, ngram_matches, norm_phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +33,7 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class _Vocab:
-    table: dict[str, object]
-    max_len: int
+    table: PhraseTable
     implies: dict[str, tuple[str, ...]]
     before_strict: frozenset[str]
     after: frozenset[str]
@@ -54,10 +53,8 @@ def vocab() -> _Vocab:
             table.setdefault(norm_phrase(form), _Entry(name, False, form))
         for form in tech.get("ambiguous", ()):
             table.setdefault(norm_phrase(form), _Entry(name, True, form))
-    max_len = max(key.count(" ") + 1 for key in table)
     return _Vocab(
-        table=table,
-        max_len=max_len,
+        table=PhraseTable(table),
         implies=implies,
         before_strict=frozenset(ctx["before_strict"]),
         after=frozenset(ctx["after"]),
@@ -83,8 +80,8 @@ def _is_technology_here(text: str, tokens: tuple[Token, ...], i: int, j: int, en
         return True
     if prev is not None and prev.lower in v.before_strict:
         return True
-    if nxt is not None and nxt.lower in v.after:
-        return True
+    if nxt is not None and (nxt.lower in v.after or nxt.lower[:1].isdigit()):
+        return True  # "Go service", "Node 18"
     return bool(prev is not None and (text[prev.end : first.start].strip() in {"+", "/", "&"}))
 
 
@@ -92,7 +89,7 @@ def find(text: str, tokens: tuple[Token, ...]) -> list[TechMention]:
     """Every technology mentioned in ``text``."""
     v = vocab()
     out: list[TechMention] = []
-    for i, j, value in ngram_matches(tokens, v.table, v.max_len):
+    for i, j, value in ngram_matches(tokens, v.table):
         assert isinstance(value, _Entry)
         if value.ambiguous and not _is_technology_here(text, tokens, i, j, value):
             continue

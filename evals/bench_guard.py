@@ -1,0 +1,95 @@
+"""Guard benchmark: bullets per second and per-bullet latency on one core.
+
+Bullets of ~200 characters are checked against ~2,000 characters of input; the facts are extracted once
+(as the API does per request) and every bullet is checked against them.
+
+    python evals/bench_guard.py [--bullets 20000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+from service.guard import EvidenceItem, check_bullet, extract_facts
+
+NOTES_PARTS = [
+    "helped debug a memory leak in the notification worker (python, celery)",
+    "p99 latency went from 900ms to 0.3s after batching the DB writes in postgres",
+    "led the migration of 12 cron jobs to k8s CronJobs; wrote the runbook",
+    "queue handles 2k jobs/hour; built it on rabbitmq + celery",
+    "set up CI for the payments repo with github actions; builds went from 14 min to 9 min",
+    "added redis caching to product lookup; hit rate ~80%",
+    "cut staging cloud costs by $40k/yr by shutting down idle instances at night",
+    "was part of the team that moved auth to OAuth; I reviewed the token refresh code",
+    "wrote a runbook + alerts for the payments API (Prometheus, PagerDuty)",
+    "reduced docker image size from 1.2GB to 300MB for the search service",
+    "the team (5 of us) rebuilt search on elasticsearch; I owned the indexing pipeline",
+    "designed the schema for the audit log (postgres, partitioned by month)",
+    "fixed 502s from nginx during deploys by adding a readiness probe",
+    "added retries with exponential backoff to the S3 uploader",
+    "migrated 3 services from python 2.7 to 3.12 and fixed the flaky integration tests",
+]
+
+BULLETS = [
+    "Reduced p99 latency of the order write path from 900 ms to 300 ms by batching PostgreSQL writes, "
+    "and wrote the runbook the on-call rotation uses for the notification worker.",
+    "Led a 70% cut in latency across all services by introducing Kafka and Redis caching, serving "
+    "millions of requests with zero-downtime deploys on Kubernetes for the entire company.",
+    "Built a RabbitMQ and Celery job queue processing 2,000 jobs per hour, with retries and exponential "
+    "backoff on the S3 uploader, and Prometheus alerts routed to PagerDuty for the payments API.",
+    "Set up GitHub Actions CI for the payments repository, reducing build time from 14 to 9 minutes, and "
+    "cut staging cloud costs by $40,000 per year by shutting down idle instances overnight.",
+    "Architected the OAuth migration for authentication and spearheaded a GraphQL gateway in Go that "
+    "doubled throughput to 50k req/s while eliminating incidents entirely for every customer team.",
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bullets", type=int, default=20000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    rng = random.Random(7)
+    parts = NOTES_PARTS[:]
+    rng.shuffle(parts)
+    notes = ". ".join(parts[:12])
+    evidence = [EvidenceItem("e1", ". ".join(parts[12:]))]
+    notes_len = len(notes) + sum(len(e.text) for e in evidence)
+    mean_len = statistics.mean(len(b) for b in BULLETS)
+
+    t0 = time.perf_counter()
+    facts = extract_facts(notes, evidence, ["Orion", "Acme"])
+    extract_ms = (time.perf_counter() - t0) * 1000
+    for b in BULLETS:  # warm caches (vocabularies load once per process)
+        check_bullet(b, facts)
+    t0 = time.perf_counter()
+    facts = extract_facts(notes, evidence, ["Orion", "Acme"])
+    extract_warm_ms = (time.perf_counter() - t0) * 1000
+
+    rates = []
+    lat: list[float] = []
+    accepted = 0
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        for k in range(args.bullets):
+            t = time.perf_counter()
+            r = check_bullet(BULLETS[k % len(BULLETS)], facts)
+            lat.append(time.perf_counter() - t)
+            accepted += r.accepted
+        rates.append(args.bullets / (time.perf_counter() - start))
+    lat.sort()
+    p50 = lat[len(lat) // 2] * 1e6
+    p99 = lat[int(len(lat) * 0.99)] * 1e6
+    print(f"input: {notes_len} chars of notes+evidence; bullets: {mean_len:.0f} chars on average")
+    print(f"fact extraction: {extract_ms:.1f} ms cold (loads vocabularies), {extract_warm_ms:.2f} ms warm")
+    print(f"bullets/s (median of {args.repeat} runs of {args.bullets}): {statistics.median(rates):,.0f}")
+    print(f"per-bullet latency: p50 {p50:.1f} µs, p99 {p99:.1f} µs")
+    print(f"accepted share: {accepted / (args.bullets * args.repeat):.0%} (2 of the 5 bullets are truthful)")
+
+
+if __name__ == "__main__":
+    main()
