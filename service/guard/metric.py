@@ -196,7 +196,7 @@ def _apply_after(
     """
     end = pos
     m = v.scale_after.match(text, end)
-    while m and dim is None:
+    while m and (dim is None or dim.startswith("money:")):
         number *= v.scale_words[m.group("s").lower()]
         end = m.end()
         m = v.scale_after.match(text, end)
@@ -298,6 +298,8 @@ def find(text: str, tokens: Sequence[Token], skip_after: frozenset[int] = frozen
     for m in _candidates(text, tokens, v):
         kind = m.lastgroup
         start, end = m.start(), m.end()
+        if out and start < out[-1].end:
+            continue  # already read as part of the previous quantity ("$180 million")
         if kind in ("pct", "pct2"):
             val = float(m.group("pctv") or m.group("pct2v"))
             out.append(Quantity("percentile", val, val, start, end, m.group()))
