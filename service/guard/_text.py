@@ -27,30 +27,38 @@ class Token(NamedTuple):
     pos: int
 
 
-def _gap_kind(gap: str, first: bool) -> int:
-    if first:
-        return GAP_CLAUSE
-    if gap == " " or _JOINABLE.fullmatch(gap):
-        return GAP_JOIN
-    if _CLAUSE_BREAK.search(gap):
-        return GAP_CLAUSE
-    if _SEPARATOR.search(gap):
-        return GAP_COMMA
-    return GAP_JOIN  # quotes, "%", "$", "~": still one phrase
+_GAP_KINDS: dict[str, int] = {" ": 0, "-": 0, "/": 0, ", ": 1, ". ": 2, "; ": 2}
+
+
+def _gap_kind(gap: str) -> int:
+    kind = _GAP_KINDS.get(gap)
+    if kind is not None:
+        return kind
+    if _JOINABLE.fullmatch(gap):
+        kind = GAP_JOIN
+    elif _CLAUSE_BREAK.search(gap):
+        kind = GAP_CLAUSE
+    elif _SEPARATOR.search(gap):
+        kind = GAP_COMMA
+    else:
+        kind = GAP_JOIN  # quotes, "%", "$", "~": still one phrase
+    if len(_GAP_KINDS) < 4096:
+        _GAP_KINDS[gap] = kind  # gaps repeat a lot; remembering them is pure (same input, same kind)
+    return kind
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
     tokens: list[Token] = []
     prev_end = 0
     for i, m in enumerate(_WORD.finditer(text)):
-        word = m.group()
-        start = m.start()
-        if word.startswith(".") and word.lower() != ".net":
+        start, end = m.span()
+        word = text[start:end]
+        if word[0] == "." and word.lower() != ".net":
             word = word[1:]
             start += 1
-        gap = text[prev_end:start]
-        tokens.append(Token(word, word.lower(), start, m.end(), _gap_kind(gap, i == 0), i))
-        prev_end = m.end()
+        gap = GAP_CLAUSE if i == 0 else _gap_kind(text[prev_end:start])
+        tokens.append(Token(word, word.lower(), start, end, gap, i))
+        prev_end = end
     return tuple(tokens)
 
 
