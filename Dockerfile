@@ -1,0 +1,56 @@
+# bulletguard service image.
+#   docker build -t bulletguard .                                  # API only
+#   docker build --build-arg WITH_LOCAL_MODEL=true -t bulletguard .  # plus the [local] extra (llama.cpp)
+
+# --- builder: build the project and its dependencies into a venv ------------------------------------
+FROM python:3.11-slim AS builder
+
+ARG WITH_LOCAL_MODEL=false
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+# llama-cpp-python compiles from source, so only the local-model image needs a toolchain.
+RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends build-essential cmake \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
+
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY service ./service
+RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
+        pip install ".[local]"; \
+    else \
+        pip install .; \
+    fi
+
+# --- runtime: the venv only, as an unprivileged user --------------------------------------------------
+FROM python:3.11-slim AS runtime
+
+ARG WITH_LOCAL_MODEL=false
+# llama.cpp's shared library needs OpenMP at run time.
+RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends libgomp1 \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi \
+    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin bulletguard
+
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+USER bulletguard
+WORKDIR /home/bulletguard
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+
+CMD ["bulletguard", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,33 @@
+# bulletguard developer tasks. `make run` and `make test` set up .venv on first use.
+.DEFAULT_GOAL := help
+.PHONY: help venv run test bench
+
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-run pip only when pyproject.toml changed since the last successful install.
+STAMP := $(VENV)/.installed
+
+help:
+	@echo "make run    - set up .venv and start the service with the bundled local model"
+	@echo "make test   - set up .venv, then lint (ruff), type-check (mypy) and test (pytest)"
+	@echo "make bench  - run the guard benchmark (evals/bench_guard.py)"
+	@echo "make venv   - create/refresh .venv with the dev and local extras"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -e '.[dev,local]'
+	touch $(STAMP)
+
+run: venv
+	$(BIN)/bulletguard serve --with-local-model
+
+test: venv
+	$(BIN)/ruff check service tests
+	$(BIN)/ruff format --check service tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python evals/bench_guard.py

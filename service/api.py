@@ -1,0 +1,71 @@
+"""The FastAPI application factory.
+
+Run with ``uvicorn --factory service.api:create_app`` (what ``bulletguard serve`` does). There is no
+module-level app: every call builds a fresh, independent app, which is what the tests use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from service import __version__
+from service.body_limit import BodySizeLimitMiddleware
+from service.logs import RequestContextMiddleware, configure_logging
+from service.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from service.routes import health, verify
+from service.settings import Settings, get_settings
+
+DESCRIPTION = """\
+Turns backend engineers' work notes into resume bullets, and guarantees they stay true.
+
+`POST /v1/verify` runs the deterministic truthfulness guard on bullets you already have. Every error is
+an RFC 9457 `application/problem+json` document carrying the request's `request_id`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. ``settings`` defaults to :func:`~service.settings.get_settings` (the environment)."""
+    settings = settings if settings is not None else get_settings()
+    configure_logging(settings)
+
+    app = FastAPI(
+        title="bulletguard",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(verify.router)
+
+    # Added last = outermost: the request id exists before the body limit can answer 413.
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+
+    _serve_errors_as_problem_json(app)
+    return app
+
+
+def _serve_errors_as_problem_json(app: FastAPI) -> None:
+    """Declare error responses (4xx/5xx) with the media type they are really sent with."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = default_openapi()
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[:1] in {"4", "5"} and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,150 @@
+"""``POST /v1/verify``: check resume bullets against notes and evidence with the truthfulness guard."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Body
+from fastapi.exceptions import RequestValidationError
+
+from service.deps import SettingsDep
+from service.schemas_api import Problem, ValidationProblem, VerifyRequest, VerifyResponse, limit_errors
+from service.verification import run_verify
+
+router = APIRouter(tags=["verify"])
+_log = structlog.get_logger("bulletguard.verify")
+
+_NOTES = (
+    "Q3: helped debug a memory leak in the notification worker (PR-1423). "
+    "Paired with Dana on the heap dumps; the fix cut worker RSS from 1.2 GB to 400 MB."
+)
+
+_ACCEPTED_BULLET = "Helped debug a memory leak in the notification worker, cutting its RSS from 1.2 GB to 400 MB."
+
+REQUEST_EXAMPLES: dict[str, Any] = {
+    "accepted": {
+        "summary": "A bullet the notes support",
+        "value": {
+            "notes": _NOTES,
+            "evidence": [{"id": "PR-1423", "text": "Fix unbounded retry queue in notification worker"}],
+            "redact": ["Dana"],
+            "bullets": [_ACCEPTED_BULLET],
+        },
+    },
+    "rejected": {
+        "summary": "A bullet that claims more than the notes",
+        "value": {
+            "notes": "helped debug a memory leak in the notification worker",
+            "bullets": [
+                "Helped debug a memory leak in the notification worker.",
+                "Led a 70% cut in memory use across all services.",
+            ],
+        },
+    },
+}
+
+RESPONSE_EXAMPLES: dict[str, Any] = {
+    "accepted": {
+        "summary": "Every bullet accepted",
+        "value": {
+            "results": [
+                {
+                    "bullet": _ACCEPTED_BULLET,
+                    "verdict": "accepted",
+                    "violations": [],
+                }
+            ]
+        },
+    },
+    "rejected": {
+        "summary": "One bullet rejected, with the offending spans",
+        "value": {
+            "results": [
+                {
+                    "bullet": "Helped debug a memory leak in the notification worker.",
+                    "verdict": "accepted",
+                    "violations": [],
+                },
+                {
+                    "bullet": "Led a 70% cut in memory use across all services.",
+                    "verdict": "rejected",
+                    "violations": [
+                        {
+                            "kind": "ownership",
+                            "text": "Led",
+                            "start": 0,
+                            "end": 3,
+                            "message": "'Led' claims led-level ownership; the input supports only contributed-level.",
+                            "hint": "The notes say 'helped'; use 'helped' or a weaker verb.",
+                        },
+                        {
+                            "kind": "metric",
+                            "text": "70%",
+                            "start": 6,
+                            "end": 9,
+                            "message": "'70%' is a percentage the input does not state.",
+                            "hint": (
+                                "The input states no figures: remove '70%', or ask the engineer for the measured value."
+                            ),
+                        },
+                        {
+                            "kind": "scope",
+                            "text": "all",
+                            "start": 35,
+                            "end": 38,
+                            "message": "'all' claims universal scope, which the input does not state.",
+                            "hint": (
+                                "Keep to the scope the input gives (the specific service, table or team), "
+                                "or remove 'all'."
+                            ),
+                        },
+                    ],
+                },
+            ]
+        },
+    },
+}
+
+
+def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Malformed JSON body, or an invalid Content-Length header.", ValidationProblem),
+    413: _problem("The request body is larger than `max_body_bytes`."),
+    422: _problem("A field is missing, has the wrong type, or breaks a limit.", ValidationProblem),
+    500: _problem("Unexpected server error (generic detail; quote the request_id)."),
+}
+
+
+@router.post(
+    "/v1/verify",
+    summary="Check resume bullets against the notes",
+    description=(
+        "Runs the deterministic truthfulness guard: facts are extracted from `notes`, `evidence` and "
+        "`redact` once, then every bullet is checked against them. A bullet is `rejected` when it "
+        "claims a metric, tool, ownership or scope the inputs do not support, or mentions a "
+        "redacted term; each violation gives the offending span and a hint. "
+        "Results come back in the order the bullets were sent."
+    ),
+    response_model=VerifyResponse,
+    responses={200: {"content": {"application/json": {"examples": RESPONSE_EXAMPLES}}}, **ERROR_RESPONSES},
+)
+def verify(
+    body: Annotated[VerifyRequest, Body(openapi_examples=REQUEST_EXAMPLES)],
+    settings: SettingsDep,
+) -> VerifyResponse:
+    errors = limit_errors(body, settings)
+    if errors:
+        raise RequestValidationError(errors)
+    response = run_verify(body)
+    _log.info(
+        "verified",
+        n_bullets=len(response.results),
+        n_rejected=sum(result.verdict == "rejected" for result in response.results),
+        n_evidence=len(body.evidence),
+        n_redact_terms=len(body.redact),
+    )
+    return response

@@ -1,0 +1,18 @@
+"""The one place that turns a validated request into guard verdicts (shared by the API and the CLI)."""
+
+from __future__ import annotations
+
+from service.guard import EvidenceItem, check_bullet, extract_facts
+from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse
+
+
+def run_verify(request: VerifyRequest) -> VerifyResponse:
+    """Extract the facts once, then check every bullet against them; results keep the bullet order."""
+    facts = extract_facts(
+        request.notes,
+        [EvidenceItem(id=item.id, text=item.text) for item in request.evidence],
+        request.redact,
+    )
+    return VerifyResponse(
+        results=[BulletResultOut.from_result(check_bullet(bullet, facts)) for bullet in request.bullets]
+    )

@@ -1,0 +1,50 @@
+"""Shared fixtures: settings isolated from the environment, and app/client factories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api import create_app
+from service.settings import Settings, get_settings
+
+# Clear-cut examples from the issue: the accepted bullet restates the notes; the rejected one
+# inflates ownership ("Led"), invents a metric ("70%") and widens the scope ("across all services").
+NOTES = "helped debug a memory leak in the notification worker"
+ACCEPTED_BULLET = "Helped debug a memory leak in the notification worker."
+REJECTED_BULLET = "Led a 70% cut in memory use across all services."
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's BULLETGUARD_* variables or a cached Settings."""
+    for name in list(os.environ):
+        if name.startswith("BULLETGUARD_"):
+            monkeypatch.delenv(name)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def make_client() -> Callable[..., TestClient]:
+    """``make_client(max_bullets=2)`` -> a TestClient on a fresh app with those settings overridden."""
+
+    def factory(**overrides: Any) -> TestClient:
+        return TestClient(create_app(Settings(**overrides)))
+
+    return factory
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()

@@ -1,0 +1,188 @@
+"""Static checks of the Dockerfile (no Docker daemon needed), with a tiny instruction parser."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+@dataclass
+class Instruction:
+    keyword: str  # upper-cased, e.g. "RUN"
+    args: str  # the rest of the logical line, continuations joined with a space
+    line: int  # 1-based line where the instruction starts
+
+    def exec_form(self) -> list[str] | None:
+        """The JSON-array form of CMD/ENTRYPOINT/RUN args, or None for the shell form."""
+        text = self.args.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                return None
+            if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                return value
+        return None
+
+
+@dataclass
+class Stage:
+    base: str
+    name: str | None
+    instructions: list[Instruction] = field(default_factory=list)
+
+    def all(self, keyword: str) -> list[Instruction]:
+        return [instruction for instruction in self.instructions if instruction.keyword == keyword]
+
+
+def parse_dockerfile(text: str) -> list[Instruction]:
+    """Split a Dockerfile into instructions: comments dropped, ``\\`` continuations joined.
+
+    Comment lines inside a continued instruction are skipped, as Docker does.
+    """
+    instructions: list[Instruction] = []
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if pending and stripped.startswith("#"):
+            continue
+        if not pending:
+            start = number
+        continued = stripped.endswith("\\")
+        pending.append(stripped[:-1].strip() if continued else stripped)
+        if continued:
+            continue
+        logical = " ".join(part for part in pending if part)
+        pending = []
+        keyword, _, args = logical.partition(" ")
+        instructions.append(Instruction(keyword.upper(), args.strip(), start))
+    if pending:
+        raise ValueError(f"Dockerfile ends inside a continued instruction (line {start})")
+    return instructions
+
+
+def stages_of(instructions: list[Instruction]) -> list[Stage]:
+    stages: list[Stage] = []
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            words = [word for word in instruction.args.split() if not word.startswith("--")]
+            name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+            stages.append(Stage(base=words[0], name=name))
+        elif stages:
+            stages[-1].instructions.append(instruction)
+    return stages
+
+
+@pytest.fixture(scope="module")
+def instructions() -> list[Instruction]:
+    return parse_dockerfile(DOCKERFILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def stages(instructions: list[Instruction]) -> list[Stage]:
+    return stages_of(instructions)
+
+
+# --- the parser itself -----------------------------------------------------------------------------------
+
+
+def test_parser_joins_continuations_and_skips_comments() -> None:
+    text = "# top\nFROM python:3.11-slim AS b\nRUN a \\\n    # inner comment\n    && b \\\n    && c\n\nuser  x\n"
+    parsed = parse_dockerfile(text)
+    assert [(i.keyword, i.args, i.line) for i in parsed] == [
+        ("FROM", "python:3.11-slim AS b", 2),
+        ("RUN", "a && b && c", 3),
+        ("USER", "x", 8),
+    ]
+    assert stages_of(parsed)[0].name == "b"
+
+
+def test_parser_rejects_a_dangling_continuation() -> None:
+    with pytest.raises(ValueError):
+        parse_dockerfile("FROM x\nRUN a \\\n")
+
+
+def test_exec_form() -> None:
+    assert Instruction("CMD", '["a", "b"]', 1).exec_form() == ["a", "b"]
+    assert Instruction("CMD", "a b", 1).exec_form() is None
+
+
+# --- the project's Dockerfile ------------------------------------------------------------------------------
+
+
+def test_multi_stage_with_named_builder(stages: list[Stage]) -> None:
+    assert len(stages) >= 2
+    assert "builder" in [stage.name for stage in stages]
+    assert all(stage.base.startswith("python:3.11-slim") for stage in stages)
+    final = stages[-1]
+    copies = final.all("COPY")
+    assert any("--from=builder" in copy.args for copy in copies), "final stage must copy from the builder"
+
+
+def test_final_stage_runs_as_non_root_user(stages: list[Stage]) -> None:
+    users = stages[-1].all("USER")
+    assert users, "final stage must set USER"
+    user = users[-1].args.split(":")[0]
+    assert user not in {"root", "0"}
+    assert user == "bulletguard"
+    runs = " ".join(run.args for run in stages[-1].all("RUN"))
+    assert re.search(r"\b(useradd|adduser)\b.*\bbulletguard\b", runs)
+
+
+def test_healthcheck_hits_healthz(stages: list[Stage]) -> None:
+    checks = stages[-1].all("HEALTHCHECK")
+    assert len(checks) == 1
+    assert "/healthz" in checks[0].args
+    assert "urllib" in checks[0].args
+    assert "CMD" in checks[0].args.split()
+
+
+def test_exposes_the_service_port(stages: list[Stage]) -> None:
+    exposed = " ".join(instruction.args for instruction in stages[-1].all("EXPOSE")).split()
+    assert "8000" in exposed
+
+
+def test_with_local_model_arg_decides_the_local_extra(stages: list[Stage]) -> None:
+    builder = next(stage for stage in stages if stage.name == "builder")
+    args = [instruction.args for instruction in builder.all("ARG")]
+    assert "WITH_LOCAL_MODEL=false" in args
+    installs = [run.args for run in builder.all("RUN") if "pip install" in run.args]
+    assert any("WITH_LOCAL_MODEL" in run and "[local]" in run for run in installs)
+
+
+def test_no_remote_add(instructions: list[Instruction]) -> None:
+    for instruction in instructions:
+        if instruction.keyword == "ADD":
+            assert not re.search(r"\bhttps?://", instruction.args), f"line {instruction.line}: remote ADD"
+
+
+def test_runs_bulletguard_serve_on_all_interfaces(stages: list[Stage]) -> None:
+    final = stages[-1]
+    command: list[str] = []
+    for keyword in ("ENTRYPOINT", "CMD"):
+        found = final.all(keyword)
+        if found:
+            form = found[-1].exec_form()
+            assert form is not None, f"{keyword} should use the exec (JSON) form"
+            command += form
+    assert command[:2] == ["bulletguard", "serve"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"
+
+
+def test_dockerignore_keeps_the_context_small() -> None:
+    ignored = {
+        line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines() if line.strip()
+    }
+    assert {".git", ".venv"} <= ignored
+    assert "service" not in ignored
+    assert "README.md" not in ignored  # pyproject's readme: the build needs it
