@@ -130,7 +130,7 @@ def _redacted(bullet: str, facts: Facts) -> list[Violation]:
 
 def check_bullet(bullet: str, facts: Facts) -> BulletResult:
     """Check one bullet against the input facts. Deterministic; violations are in offset order."""
-    a = analyse(bullet, versions_are_quantities=False)
+    a = analyse(bullet, is_input=False)
     violations = [
         *_redacted(bullet, facts),
         *_tool(a, facts),

@@ -30,13 +30,15 @@ def _has_digit_and_letter(word: str) -> bool:
     return not word.isalpha() and not word.isdigit() and _DIGIT_AND_LETTER.match(word) is not None
 
 
-def analyse(text: str, *, versions_are_quantities: bool) -> Analysis:
-    """Read ``text``. In bullets a number right after a technology name is its version, not a metric;
-    in the input every number counts as a fact."""
+def analyse(text: str, *, is_input: bool) -> Analysis:
+    """Read ``text`` once. ``is_input``: notes or evidence, where every number counts as a fact and
+    lower-case technology names are read more leniently; in a bullet a number right after a
+    technology name is its version, not a metric."""
     tokens = tokenize(text)
-    techs = tool.find(text, tokens)
-    anchors = frozenset() if versions_are_quantities else frozenset(m.end for m in techs)
-    quantities = metric.find(text, tokens, anchors)
+    techs = tool.find(text, tokens, in_input=is_input)
+    anchors = frozenset() if is_input else frozenset(m.end for m in techs)
+    # digits inside a technology's own name ("OAuth 2.0", "Python 3") belong to the name
+    quantities = [q for q in metric.find(text, tokens, anchors) if not any(m.start <= q.start < m.end for m in techs)]
     # words like "5xx", "v2", "arm64" that are neither a technology nor a parsed quantity are literal figures
     covered = [(m.start, m.end) for m in techs] + [(q.start, q.end) for q in quantities]
     version_starts = _version_starts(text, anchors)
@@ -98,8 +100,8 @@ class Facts:
 
 
 def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Iterable[str] = ()) -> Facts:
-    sources = [Source("the notes", analyse(notes, versions_are_quantities=True))]
-    sources += [Source(f"evidence {e.id}", analyse(e.text, versions_are_quantities=True)) for e in evidence]
+    sources = [Source("the notes", analyse(notes, is_input=True))]
+    sources += [Source(f"evidence {e.id}", analyse(e.text, is_input=True)) for e in evidence]
     names = frozenset(m.name for s in sources for m in s.analysis.techs)
     quantities: list[metric.Quantity] = []
     q_sources: list[Source] = []

@@ -133,7 +133,9 @@ def vocab() -> _Vocab:
         currencies=d["currencies"],
         currency_words=d["currency_words"],
         unit_after=re.compile(
-            rf"(?:[ \t]?-?[ \t]?)(?P<u>{_alt([u for u in units if len(u) > 1 or u == '%'])})(?![\w])",
+            rf"(?:[ \t]?-?[ \t]?)(?P<u>{_alt([u for u in units if len(u) > 1 or u == '%'])})(?![\w])"
+            # a one-letter unit after a space only in lower case and standing alone ("300 s", "30 d")
+            rf"|[ \t](?P<u1>(?-i:{_alt(d['spaced_letter_units'])}))(?![\w'’])",
             re.IGNORECASE,
         ),
         scale_after=re.compile(rf"[ \t-]+(?P<s>{_alt(list(scale_words))})\b", re.IGNORECASE),
@@ -203,7 +205,7 @@ def _apply_after(
     if dim is None:
         m = v.unit_after.match(text, end)
         if m:
-            u = m.group("u")
+            u = m.group("u") or m.group("u1")
             unit = v.units.get(u) or v.units_ci.get(u.lower())
             if unit is not None:
                 dim, factor = unit
@@ -337,8 +339,9 @@ def find(text: str, tokens: Sequence[Token], skip_after: frozenset[int] = frozen
                     continue
                 g_dim, number, g_factor, g_den, ok = _glued_suffix(text, end, suf, number, v)
                 if not ok:
-                    lit = m.group().strip().lower()
-                    out.append(Quantity("literal", 0.0, 0.0, m.start("digits"), end, m.group().strip(), literal=lit))
+                    lit_start = start if m.group("cur") else digits_start
+                    lit = text[lit_start:end]
+                    out.append(Quantity("literal", 0.0, 0.0, lit_start, end, lit, literal=lit.lower()))
                     continue
                 if g_dim is not None and dim is None:
                     dim, factor = g_dim, g_factor
@@ -352,8 +355,14 @@ def find(text: str, tokens: Sequence[Token], skip_after: frozenset[int] = frozen
     return _spread_range_units(text, out, v)
 
 
+_VERSION = re.compile(r"\d+\.\d+(?:\.\d+)*(?![\d.])|\d{1,2}(?![\d.,])")
+
+
 def _follows_version_anchor(text: str, pos: int, anchors: frozenset[int]) -> bool:
-    """True when the digits at ``pos`` follow a technology name (with a space, slash or 'v')."""
+    """True when the digits at ``pos`` are a version right after a technology name (with a space, slash
+    or 'v'): "Python 3.11", "Java 17", "HTTP/2" — but not "Nginx 504 errors"."""
+    if not _VERSION.match(text, pos):
+        return False
     i = pos
     if i > 0 and text[i - 1] in "vV":
         i -= 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from service.guard._data import load
-from service.guard._text import GAP_CLAUSE, GAP_JOIN, PhraseTable, Token, ngram_matches, norm_phrase
+from service.guard._text import GAP_CLAUSE, GAP_COMMA, GAP_JOIN, PhraseTable, Token, ngram_matches, norm_phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,8 @@ class Claim:
     text: str
     start: int
     end: int
-    content: frozenset[str]
+    content: frozenset[str]  # content words of the whole segment the claim governs
+    obj: frozenset[str]  # content words of its direct object (up to the first preposition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class _Form:
     level: int
     past: bool
     phrase: bool
+    role: bool = False  # a role noun ("tech lead"): a claim only when it describes the author
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,9 @@ class _Vocab:
     damp_window: int
     cancel: frozenset[str]
     triggers: frozenset[str]
+    role_triggers: frozenset[str]
+    role_articles: frozenset[str]
+    object_stops: frozenset[str]
     adjective_markers: frozenset[str]
     not_ownership: dict[str, frozenset[str]]
     generic: frozenset[str]
@@ -65,6 +70,8 @@ def vocab() -> _Vocab:
             table.setdefault(form, _Form(level, False, False))
         for phrase in lv["phrases"]:
             table[norm_phrase(phrase)] = _Form(level, True, True)
+        for phrase in lv["roles"]:
+            table[norm_phrase(phrase)] = _Form(level, True, True, role=True)
         ladder_words.update(lv["past"])
         ladder_words.update(lv["other"])
     damp = d["dampeners"]
@@ -77,6 +84,9 @@ def vocab() -> _Vocab:
         damp_window=int(damp["window"]),
         cancel=frozenset(damp["cancel"]),
         triggers=frozenset(d["verb_triggers"]),
+        role_triggers=frozenset(d["role_triggers"]),
+        role_articles=frozenset(d["role_articles"]),
+        object_stops=frozenset(d["object_stops"]),
         adjective_markers=frozenset(d["adjective_markers"]),
         not_ownership={k: frozenset(v) for k, v in d["not_ownership"].items()},
         generic=frozenset(d["generic_words"]),
@@ -87,6 +97,12 @@ def vocab() -> _Vocab:
 
 def _is_verb(tokens: Sequence[Token], i: int, j: int, form: _Form, v: _Vocab) -> bool:
     """Is the ladder word at tokens[i:j] used as a verb here (not "the design doc", "lead time")?"""
+    if form.role:
+        # "Tech lead for X", "as (the) team lead" — not "handed it over to the new team lead"
+        k = i - 1
+        if k > 0 and tokens[k].lower in v.role_articles and tokens[k].gap == GAP_JOIN:
+            k -= 1
+        return tokens[i].gap != GAP_JOIN or tokens[k].lower in v.role_triggers
     if form.phrase:
         return True
     word = tokens[i].lower
@@ -154,7 +170,7 @@ def find(text: str, tokens: tuple[Token, ...], tech_words: dict[int, str]) -> li
         nxt = k + 1
         while True:
             stop = found[nxt][0] if nxt < len(found) else n
-            while seg_end < stop and (seg_end == j or tokens[seg_end].gap != GAP_CLAUSE):
+            while seg_end < stop and tokens[seg_end].gap != GAP_CLAUSE:
                 seg_end += 1
             words = _content(tokens[seg_start:seg_end], tech_words, v)
             # "designed and built X": a verb with no object of its own shares the next one's
@@ -162,14 +178,28 @@ def find(text: str, tokens: tuple[Token, ...], tech_words: dict[int, str]) -> li
                 break
             seg_end = found[nxt][1]
             nxt += 1
+        obj_end = j
+        while (
+            obj_end < seg_end
+            and tokens[obj_end].lower not in v.object_stops
+            and (obj_end == j or tokens[obj_end].gap != GAP_COMMA)
+        ):
+            obj_end += 1
+        obj = _content(tokens[j:obj_end], tech_words, v)
         start, end = tokens[i].start, tokens[j - 1].end
-        claims.append(Claim(level, text[start:end], start, end, frozenset(words)))
+        claims.append(Claim(level, text[start:end], start, end, frozenset(words), frozenset(obj)))
     return claims
 
 
 def allowed_level(claim: Claim, facts: Sequence[Claim]) -> tuple[int, Claim | None]:
-    """The highest rung the input supports for the work ``claim`` is about, and the input claim that set it."""
-    about = [f for f in facts if f.content & claim.content]
+    """The highest rung the input supports for the work ``claim`` is about, and the input claim that set it.
+
+    "About the same work" means sharing a word of the direct object ("built the schema stitching" is not
+    about "built the gateway"); failing that, a word anywhere in the segment; failing that, any claim.
+    """
+    about = [f for f in facts if f.obj & claim.obj] if claim.obj else []
+    if not about:
+        about = [f for f in facts if f.content & claim.content]
     pool = about or list(facts)
     if not pool:
         return vocab().implicit_level, None

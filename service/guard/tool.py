@@ -36,6 +36,7 @@ class _Vocab:
     table: PhraseTable
     implies: dict[str, tuple[str, ...]]
     before_strict: frozenset[str]
+    before_input: frozenset[str]
     after: frozenset[str]
     not_before: dict[str, frozenset[str]]
 
@@ -57,13 +58,17 @@ def vocab() -> _Vocab:
         table=PhraseTable(table),
         implies=implies,
         before_strict=frozenset(ctx["before_strict"]),
+        before_input=frozenset(ctx["before_strict"]) | frozenset(ctx["before_input"]),
         after=frozenset(ctx["after"]),
         not_before={k: frozenset(v) for k, v in ctx["not_before"].items()},
     )
 
 
-def _is_technology_here(text: str, tokens: tuple[Token, ...], i: int, j: int, entry: _Entry) -> bool:
-    """Decide whether an ambiguous form (Go, React, Spring…) names the technology at tokens[i:j]."""
+def _is_technology_here(text: str, tokens: tuple[Token, ...], i: int, j: int, entry: _Entry, *, in_input: bool) -> bool:
+    """Decide whether an ambiguous form (Go, React, Spring…) names the technology at tokens[i:j].
+
+    Notes are often all lower case ("ported the parser to rust"), so in the input a few more preceding
+    words count as a technology context than in a bullet."""
     v = vocab()
     first, last = tokens[i], tokens[j - 1]
     surface = text[first.start : last.end]
@@ -78,20 +83,20 @@ def _is_technology_here(text: str, tokens: tuple[Token, ...], i: int, j: int, en
     sentence_initial = first.gap == GAP_CLAUSE
     if surface == entry.canonical and not sentence_initial:
         return True
-    if prev is not None and prev.lower in v.before_strict:
+    if prev is not None and prev.lower in (v.before_input if in_input else v.before_strict):
         return True
     if nxt is not None and (nxt.lower in v.after or nxt.lower[:1].isdigit()):
         return True  # "Go service", "Node 18"
     return bool(prev is not None and (text[prev.end : first.start].strip() in {"+", "/", "&"}))
 
 
-def find(text: str, tokens: tuple[Token, ...]) -> list[TechMention]:
-    """Every technology mentioned in ``text``."""
+def find(text: str, tokens: tuple[Token, ...], *, in_input: bool = False) -> list[TechMention]:
+    """Every technology mentioned in ``text`` (``in_input``: the text is notes or evidence)."""
     v = vocab()
     out: list[TechMention] = []
     for i, j, value in ngram_matches(tokens, v.table):
         assert isinstance(value, _Entry)
-        if value.ambiguous and not _is_technology_here(text, tokens, i, j, value):
+        if value.ambiguous and not _is_technology_here(text, tokens, i, j, value, in_input=in_input):
             continue
         start, end = tokens[i].start, tokens[j - 1].end
         out.append(TechMention(value.name, text[start:end], start, end, i, j))
