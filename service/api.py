@@ -14,14 +14,16 @@ from service import __version__
 from service.body_limit import BodySizeLimitMiddleware
 from service.logs import RequestContextMiddleware, configure_logging
 from service.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from service.routes import health, verify
+from service.routes import health, rewrite, verify
 from service.settings import Settings, get_settings
 
 DESCRIPTION = """\
 Turns backend engineers' work notes into resume bullets, and guarantees they stay true.
 
-`POST /v1/verify` runs the deterministic truthfulness guard on bullets you already have. Every error is
-an RFC 9457 `application/problem+json` document carrying the request's `request_id`.
+`POST /v1/rewrite` writes bullets from notes with an LLM and returns only those the guard accepted (with
+the refused ones and their violations beside them). `POST /v1/verify` runs the deterministic truthfulness
+guard on bullets you already have. Every error is an RFC 9457 `application/problem+json` document
+carrying the request's `request_id`.
 """
 
 
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(verify.router)
+    app.include_router(rewrite.router)
 
     # Added last = outermost: the request id exists before the body limit can answer 413.
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)

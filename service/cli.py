@@ -10,16 +10,20 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from service import __version__
 from service.problems import public_errors
 from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse, limit_errors
 from service.settings import Settings, get_settings
 from service.verification import run_verify
+
+if TYPE_CHECKING:
+    from service.local_model import LocalModel
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -42,13 +46,22 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bulletguard {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    commands.add_parser(
+        "eval",
+        help="run the eval suite (see `bulletguard eval --help`)",
+        description="Measure prompts and models on evals/cases; `bulletguard eval compare` gates regressions.",
+        add_help=False,
+    )
     serve = commands.add_parser("serve", help="run the HTTP API", description="Run the HTTP API (uvicorn).")
     serve.add_argument("--host", default=settings.host, help="interface to bind (default: %(default)s)")
     serve.add_argument("--port", type=int, default=settings.port, help="port to bind (default: %(default)s)")
     serve.add_argument(
         "--with-local-model",
         action="store_true",
-        help="also start the bundled local model server (not available yet)",
+        help=(
+            "also start the bundled local model (SmolLM2-135M via llama-cpp-python, needs the [local] extra) "
+            "on a loopback port, use it as the default model, and stop it on exit"
+        ),
     )
 
     verify = commands.add_parser(
@@ -86,21 +99,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         fields = ", ".join(sorted({str(error["loc"][0]).upper() for error in exc.errors() if error["loc"]}))
         print(f"bulletguard: invalid BULLETGUARD_ settings: {fields}", file=sys.stderr)
         return EXIT_USAGE
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["eval"]:
+        from service.evals.cli import main as eval_main
+
+        return eval_main(args_list[1:])
     parser = build_parser(settings)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     if args.command == "serve":
         return _serve(args, settings)
     return _verify(args, settings)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    if args.with_local_model:
-        print("bulletguard: --with-local-model is not available yet", file=sys.stderr)
+    if not args.with_local_model:
+        _run_uvicorn(args, settings)
+        return EXIT_OK
+    from service.local_model import LocalModelError, local_model_server
+
+    try:
+        with local_model_server(settings.local_model_port) as local:
+            print(f"bulletguard: local model {local.model} ready at {local.api_base}", file=sys.stderr)
+            _run_uvicorn(args, local_settings(settings, local))
+    except LocalModelError as exc:
+        print(f"bulletguard serve: cannot start the local model: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def local_settings(settings: Settings, local: LocalModel) -> Settings:
+    """``settings`` pointed at a running local model server: its model, endpoint and schema mode."""
+    return settings.model_copy(
+        update={
+            "model": local.model,
+            "api_base": local.api_base,
+            "api_key": SecretStr(local.api_key),
+            "llm_schema_mode": local.schema_mode,
+            "llm_max_tokens": settings.llm_max_tokens or local.max_tokens,
+        }
+    )
+
+
+def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from service.api import create_app
+
     uvicorn.run(
-        "service.api:create_app",
+        partial(create_app, settings),
         factory=True,
         host=args.host,
         port=args.port,
@@ -108,7 +154,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # RequestContextMiddleware writes the access log (with request ids); avoid duplicates.
         access_log=False,
     )
-    return EXIT_OK
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:

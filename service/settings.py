@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(
         default=None, description="API key for the LLM endpoint. Never logged or shown in repr."
     )
+    llm_schema_mode: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description=(
+            "How the reply's JSON Schema is sent as `response_format`: `json_schema` (OpenAI and most providers) "
+            "or `json_object` with a `schema` (llama-cpp-python's server; set automatically with the local model)."
+        ),
+    )
+    llm_max_tokens: int | None = Field(
+        default=None, ge=1, description="Completion token limit of one LLM call (unset: the provider's default)."
+    )
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one LLM call, in seconds.")
     llm_max_retries: int = Field(default=3, ge=0, description="Retries of a failed LLM call (transient errors only).")
     llm_retry_max_wait_s: float = Field(

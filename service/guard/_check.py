@@ -131,13 +131,13 @@ def _redacted(bullet: str, facts: Facts) -> list[Violation]:
 def check_bullet(bullet: str, facts: Facts) -> BulletResult:
     """Check one bullet against the input facts. Deterministic; violations are in offset order."""
     a = analyse(bullet, is_input=False)
-    violations = [
-        *_redacted(bullet, facts),
-        *_tool(a, facts),
-        *_metric(a, facts),
-        *_scope(a, facts),
-        *_ownership(a, facts),
-    ]
+    redacted = _redacted(bullet, facts)
+    violations = [*redacted, *_tool(a, facts), *_metric(a, facts), *_scope(a, facts), *_ownership(a, facts)]
+    if redacted:  # a masked or redacted span is reported once, as what it is (not also as a figure or a tool)
+        spans = [(v.start, v.end) for v in redacted]
+        violations = [
+            v for v in violations if v.kind == "redacted" or not any(s < v.end and v.start < e for s, e in spans)
+        ]
     violations.sort(key=lambda v: (v.start, v.end, v.kind))
     return BulletResult(bullet=bullet, violations=tuple(violations))
 

@@ -268,3 +268,18 @@ def test_redact_term_is_a_redacted_violation(
     assert "redacted" in {v.kind for v in result.violations}, explain(result)
     assert any(v.kind == "redacted" and fragment in v.text for v in result.violations), explain(result)
     assert_spans(result)
+
+
+@pytest.mark.parametrize(
+    "bullet, placeholder",
+    [
+        ("Debugged a memory leak with [[REDACTED_1]].", "[[REDACTED_1]]"),
+        ("Debugged a memory leak with [REDACTED_1].", "[REDACTED_1]"),  # a model dropped a bracket pair
+        ("Debugged a memory leak with REDACTED_12.", "REDACTED_12"),
+        ("Debugged a memory leak with redacted_2.", "redacted_2"),
+    ],
+)
+def test_a_masking_placeholder_in_a_bullet_is_one_redacted_violation(bullet: str, placeholder: str) -> None:
+    result = run("debugged a memory leak with Dana", bullet, redact=("Dana",))
+    assert [(v.kind, v.text) for v in result.violations] == [("redacted", placeholder)], explain(result)
+    assert_spans(result)

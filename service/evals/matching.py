@@ -1,0 +1,67 @@
+"""Matching facts and phrases in bullets, with the guard's own fact extraction.
+
+A figure matches when it means the same (``2.4s`` = ``2,400 ms``), a technology when it is the same one
+(``postgres`` = ``PostgreSQL``), anything else as whole words, case and punctuation aside, with an
+optional plural ending (``runbook`` matches ``runbooks``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from service.guard import EvidenceItem, Facts, extract_facts
+
+FactKey = tuple[str, str, str]  # ("quantity", dim, value|literal) or ("tech", name, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    key: FactKey
+    label: str  # as the input writes it, for reports
+
+
+@lru_cache(maxsize=8192)
+def _facts(text: str) -> Facts:
+    return extract_facts(text)
+
+
+def _keys_and_labels(facts: Facts) -> dict[FactKey, str]:
+    out: dict[FactKey, str] = {}
+    for q in facts.quantities:
+        value = q.literal if q.dim in ("literal", "vague") else f"{q.value:.6g}"
+        out.setdefault(("quantity", q.dim, value), q.text.strip())
+    for name in sorted(facts.tech_names):
+        out.setdefault(("tech", name, ""), name)
+    return out
+
+
+def input_facts(notes: str, evidence: Iterable[EvidenceItem] = ()) -> tuple[Fact, ...]:
+    """The figures and named technologies of the input (notes + evidence), each once."""
+    facts = extract_facts(notes, tuple(evidence))
+    return tuple(Fact(key, label) for key, label in _keys_and_labels(facts).items())
+
+
+def fact_keys(text: str) -> frozenset[FactKey]:
+    """The figures and technologies a bullet states."""
+    return frozenset(_keys_and_labels(_facts(text)))
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
+
+
+@lru_cache(maxsize=1024)
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\S){re.escape(_words(phrase))}(?:s|es)?(?!\S)")
+
+
+def mentions(text: str, phrase: str) -> bool:
+    """Whether ``text`` states ``phrase``: a lone figure or technology by meaning, anything else by words."""
+    keys = fact_keys(phrase)
+    if len(keys) == 1:
+        return next(iter(keys)) in fact_keys(text)
+    words = _words(phrase)
+    return bool(words) and _phrase_pattern(phrase).search(_words(text)) is not None

@@ -1,0 +1,119 @@
+"""``POST /v1/rewrite``: turn work notes into resume bullets with an LLM, every one checked by the guard."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Body, Request
+from fastapi.exceptions import RequestValidationError
+
+from service.deps import SettingsDep
+from service.deps_llm import LLMClientDep
+from service.errors import LLMError
+from service.guard import EvidenceItem
+from service.pipeline import prompt_versions, rewrite
+from service.problems import ProblemError, request_id_of
+from service.schemas_api import Problem, ValidationProblem
+from service.schemas_rewrite import RewriteRequest, RewriteResponse, rewrite_limit_errors
+
+router = APIRouter(tags=["rewrite"])
+_log = structlog.get_logger("bulletguard.rewrite")
+
+REQUEST_EXAMPLES: dict[str, Any] = {
+    "basic": {
+        "summary": "Notes, one piece of evidence, a name to keep out",
+        "value": {
+            "notes": "helped debug a memory leak in the notification worker with Dana; wrote a runbook for restarts",
+            "evidence": [{"id": "PR-1423", "text": "Fix unbounded retry queue in notification worker"}],
+            "redact": ["Dana"],
+            "options": {"max_bullets": 2, "temperature": 0.2},
+        },
+    }
+}
+
+
+def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Malformed JSON body.", ValidationProblem),
+    413: _problem("The request body is larger than `max_body_bytes`."),
+    422: _problem("A field is missing or breaks a limit, or `options.prompt` is unknown.", ValidationProblem),
+    500: _problem("Unexpected server error (generic detail; quote the request_id)."),
+    502: _problem("The model's endpoint failed or refused the request (`llm-bad-gateway`)."),
+    503: _problem("The model could not be reached or is rate limited (`llm-unavailable`); may carry Retry-After."),
+    504: _problem("The model did not answer in time (`llm-timeout`)."),
+}
+
+
+def _problem_from(exc: LLMError) -> ProblemError:
+    headers = {}
+    if exc.status == 503 and exc.retry_after_s is not None:
+        headers["Retry-After"] = str(math.ceil(exc.retry_after_s))
+    return ProblemError(exc.status, exc.title, exc.message, type=exc.slug, headers=headers)
+
+
+@router.post(
+    "/v1/rewrite",
+    summary="Write resume bullets from notes, guarded",
+    description=(
+        "Masks the `redact` terms, asks the LLM for bullets in a fixed JSON shape, validates the reply, and "
+        "runs the truthfulness guard on every bullet against the original notes and evidence. Refused "
+        "bullets are fed back to the model (at most `max_reasks` times, a server setting). Only accepted "
+        "bullets are returned in `bullets`; refused ones are in `rejected` with their violations. When "
+        "nothing survives, `bullets` is empty: no fallback text is ever made up."
+    ),
+    response_model=RewriteResponse,
+    responses=ERROR_RESPONSES,
+)
+async def rewrite_notes(
+    body: Annotated[RewriteRequest, Body(openapi_examples=REQUEST_EXAMPLES)],
+    request: Request,
+    settings: SettingsDep,
+    llm: LLMClientDep,
+) -> RewriteResponse:
+    errors = rewrite_limit_errors(body, settings)
+    options = body.options
+    known = prompt_versions()
+    if options.prompt is not None and options.prompt not in known:
+        errors.append(
+            {
+                "loc": ("body", "options", "prompt"),
+                "msg": f"Unknown prompt version; known versions: {', '.join(known)}",
+                "type": "unknown_prompt_version",
+            }
+        )
+    if errors:
+        raise RequestValidationError(errors)
+
+    try:
+        result = await rewrite(
+            llm,
+            body.notes,
+            [EvidenceItem(id=item.id, text=item.text) for item in body.evidence],
+            body.redact,
+            model=options.model or settings.model,
+            max_bullets=options.max_bullets,
+            max_reasks=settings.max_reasks,
+            prompt_version=options.prompt,
+            temperature=options.temperature,
+            timeout=settings.llm_timeout_s,
+            budget_s=settings.rewrite_timeout_s,
+        )
+    except LLMError as exc:
+        _log.warning("rewrite_failed", error=type(exc).__name__, status=exc.status)
+        raise _problem_from(exc) from exc
+
+    _log.info(
+        "rewritten",
+        n_accepted=len(result.bullets),
+        n_rejected=len(result.rejected),
+        attempts=result.attempts,
+        prompt_version=result.prompt_version,
+        n_evidence=len(body.evidence),
+        n_redact_terms=len(body.redact),
+    )
+    return RewriteResponse.from_result(result, request_id_of(request.scope))
