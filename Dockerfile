@@ -1,8 +1,9 @@
 # bulletguard service image.
-#   docker build -t bulletguard .                                  # API only
+#   docker build -t bulletguard .                                    # API only
 #   docker build --build-arg WITH_LOCAL_MODEL=true -t bulletguard .  # plus the [local] extra (llama.cpp)
+#   docker run --rm -p 8000:8000 bulletguard
 
-# --- builder: build the project and its dependencies into a venv ------------------------------------
+# --- builder: the project and its dependencies in a venv ----------------------------------------------
 FROM python:3.11-slim AS builder
 
 ARG WITH_LOCAL_MODEL=false
@@ -20,16 +21,22 @@ RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
-WORKDIR /src
+# The service reads prompts/ and schemas/ at run time from the directory that holds the `service`
+# package (see service/pipeline.py), so the three live side by side in /app, and the project is
+# installed in editable mode from there: the runtime stage copies /app to the same path.
+WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY service ./service
+COPY prompts ./prompts
+COPY schemas ./schemas
 RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
-        pip install ".[local]"; \
+        pip install --editable ".[local]"; \
     else \
-        pip install .; \
-    fi
+        pip install --editable .; \
+    fi \
+    && python -c "from service.pipeline import latest_prompt_version, reply_schema; latest_prompt_version(); reply_schema()"
 
-# --- runtime: the venv only, as an unprivileged user --------------------------------------------------
+# --- runtime: the venv and /app only, as an unprivileged user ----------------------------------------------
 FROM python:3.11-slim AS runtime
 
 ARG WITH_LOCAL_MODEL=false
@@ -42,10 +49,14 @@ RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin bulletguard
 
 COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /app /app
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1
+    PYTHONDONTWRITEBYTECODE=1 \
+    BULLETGUARD_HOST=0.0.0.0 \
+    BULLETGUARD_PORT=8000
 
+# /app stays owned by root: the service only reads it.
 USER bulletguard
 WORKDIR /home/bulletguard
 EXPOSE 8000

@@ -1,6 +1,6 @@
 # bulletguard developer tasks. `make run` and `make test` set up .venv on first use.
 .DEFAULT_GOAL := help
-.PHONY: help venv run test bench
+.PHONY: help venv run test bench load
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,6 +11,7 @@ help:
 	@echo "make run    - set up .venv and start the service with the bundled local model"
 	@echo "make test   - set up .venv, then lint (ruff), type-check (mypy) and test (pytest)"
 	@echo "make bench  - run the guard benchmark (evals/bench_guard.py)"
+	@echo "make load   - load-test /v1/verify and /v1/rewrite against a bare echo endpoint (evals/load.py)"
 	@echo "make venv   - create/refresh .venv with the dev and local extras"
 
 venv: $(STAMP)
@@ -31,3 +32,6 @@ test: venv
 
 bench: venv
 	$(BIN)/python evals/bench_guard.py
+
+load: venv
+	$(BIN)/python evals/load.py

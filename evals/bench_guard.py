@@ -31,6 +31,15 @@ NOTES_PARTS = [
     "fixed 502s from nginx during deploys by adding a readiness probe",
     "added retries with exponential backoff to the S3 uploader",
     "migrated 3 services from python 2.7 to 3.12 and fixed the flaky integration tests",
+    "paired with the data team on the nightly ETL into the warehouse; it loads ~40 GB a night in 25 min",
+    "on call for payments one week in six; wrote 4 postmortems and added dashboards in grafana",
+    "added idempotency keys to the orders API so retries from the mobile client stop double charging",
+    "reviewed the design doc for rate limiting at the gateway (token bucket in redis, 100 req/s per key)",
+    "planned the cutover for the sessions table to a new index; dry run on staging first, rollback script",
+    "built a small CLI in go for rotating service credentials stored in vault",
+    "mentored two new hires through their first on-call shifts and wrote the onboarding checklist",
+    "fixed a slow report query by adding a composite index on (account_id, created_at); 12s down to 400ms",
+    "wrote a k6 load test for the checkout flow and found the connection pool limit of 20 was the bottleneck",
 ]
 
 BULLETS = [
@@ -56,8 +65,8 @@ def main() -> None:
     rng = random.Random(7)
     parts = NOTES_PARTS[:]
     rng.shuffle(parts)
-    notes = ". ".join(parts[:12])
-    evidence = [EvidenceItem("e1", ". ".join(parts[12:]))]
+    notes = ". ".join(parts[:17])
+    evidence = [EvidenceItem("e1", ". ".join(parts[17:]))]
     notes_len = len(notes) + sum(len(e.text) for e in evidence)
     mean_len = statistics.mean(len(b) for b in BULLETS)
 
@@ -88,7 +97,10 @@ def main() -> None:
     print(f"fact extraction: {extract_ms:.1f} ms cold (loads vocabularies), {extract_warm_ms:.2f} ms warm")
     print(f"bullets/s (median of {args.repeat} runs of {args.bullets}): {statistics.median(rates):,.0f}")
     print(f"per-bullet latency: p50 {p50:.1f} µs, p99 {p99:.1f} µs")
-    print(f"accepted share: {accepted / (args.bullets * args.repeat):.0%} (2 of the 5 bullets are truthful)")
+    truthful = sum(check_bullet(b, facts).accepted for b in BULLETS)
+    print(
+        f"accepted: {accepted / (args.bullets * args.repeat):.0%} ({truthful} of the {len(BULLETS)} bullets are truthful)"
+    )
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.body_limit import BodySizeLimitMiddleware
+from service.hardening import install_hardening
 from service.logs import RequestContextMiddleware, configure_logging
 from service.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from service.routes import health, rewrite, verify
+from service.routes import chatops, coach, health, page, rewrite, verify
 from service.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -22,8 +23,9 @@ Turns backend engineers' work notes into resume bullets, and guarantees they sta
 
 `POST /v1/rewrite` writes bullets from notes with an LLM and returns only those the guard accepted (with
 the refused ones and their violations beside them). `POST /v1/verify` runs the deterministic truthfulness
-guard on bullets you already have. Every error is an RFC 9457 `application/problem+json` document
-carrying the request's `request_id`.
+guard on bullets you already have. Both flag weak bullets as non-blocking `warnings`; `POST /v1/questions`
+asks for the proof the notes lack and `POST /v1/match` tailors to a job posting honestly. Every error is
+an RFC 9457 `application/problem+json` document carrying the request's `request_id`.
 """
 
 
@@ -45,9 +47,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(verify.router)
     app.include_router(rewrite.router)
+    app.include_router(coach.router)  # /v1/questions and /v1/match (proof coaching, no LLM)
+    app.include_router(chatops.router)  # Slack and Mattermost slash commands (404 until configured)
+    app.include_router(page.router)  # the review page at / (not in the OpenAPI document)
 
     # Added last = outermost: the request id exists before the body limit can answer 413.
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    # /metrics, API keys (401), rate limits (429), the LLM concurrency gate: see service/hardening.py
+    install_hardening(app, settings)
     app.add_middleware(RequestContextMiddleware)
 
     _serve_errors_as_problem_json(app)

@@ -1,6 +1,8 @@
 """The ``bulletguard`` command line: ``serve`` the API, or ``verify`` bullets from files.
 
 Exit codes of ``verify``: 0 all bullets accepted, 1 at least one rejected, 2 bad input.
+Proof coaching: ``lint`` (0 no warning, 1 any warning, 2 bad input), ``questions`` and ``match``
+(0 on success, 2 bad input).
 """
 
 from __future__ import annotations
@@ -17,8 +19,19 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pydantic import SecretStr, ValidationError
 
 from service import __version__
+from service.coach import lint_bullet, match_posting, questions_for
 from service.problems import public_errors
-from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse, limit_errors
+from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse, WarningOut, _list_errors, limit_errors
+from service.schemas_coach import (
+    LintResponse,
+    LintResultOut,
+    MatchRequest,
+    MatchResponse,
+    QuestionOut,
+    QuestionsRequest,
+    QuestionsResponse,
+    coach_limit_errors,
+)
 from service.settings import Settings, get_settings
 from service.verification import run_verify
 
@@ -27,6 +40,7 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
+EXIT_WARNINGS = 1  # lint: at least one warning
 EXIT_USAGE = 2
 
 # A leading "-", "*" or "•" followed by whitespace (or nothing) is list markup, not bullet text.
@@ -64,6 +78,16 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         ),
     )
 
+    hash_key = commands.add_parser(
+        "hash-key",
+        help="make an API key and the hash to put in BULLETGUARD_API_KEYS",
+        description=(
+            "Print a new random API key and its hash (`sha256:...`). Give the key to the client; add the hash "
+            "to BULLETGUARD_API_KEYS (comma-separated). With --stdin, hash the key read from stdin instead."
+        ),
+    )
+    hash_key.add_argument("--stdin", action="store_true", help="hash a key read from stdin (one line)")
+
     verify = commands.add_parser(
         "verify",
         help="check bullets against notes",
@@ -89,7 +113,50 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         metavar="BULLETS_FILE",
         help='one bullet per line ("- ", "* ", "• " prefixes are stripped); "-" reads stdin',
     )
+    _add_coach_commands(commands)
     return parser
+
+
+def _add_coach_commands(commands: Any) -> None:
+    """``lint``, ``questions`` and ``match``: proof coaching, deterministic, no LLM."""
+    lint = commands.add_parser(
+        "lint",
+        help="flag weak bullets",
+        description=(
+            "Flag weak resume bullets the way backend reviewers read them ('worked on', 'scalable' with no "
+            "scale, 'secure' with no mechanism, a list of technologies...), with the reason and the proof that "
+            "would fix each. Needs no notes. Exit status: 0 no warning, 1 any warning, 2 bad input."
+        ),
+    )
+    lint.add_argument("--json", action="store_true", help="print the results as JSON instead")
+    lint.add_argument(
+        "bullets_file",
+        metavar="BULLETS_FILE",
+        help='one bullet per line ("- ", "* ", "• " prefixes are stripped); "-" reads stdin',
+    )
+    for name, help_text, description in (
+        (
+            "questions",
+            "ask for the proof the notes lack",
+            "For each proof area the notes touch, the questions a reviewer would ask that the notes and "
+            "evidence do not answer yet. Exit status: 0 success, 2 bad input.",
+        ),
+        (
+            "match",
+            "match notes against a job posting",
+            "Which of a job posting's technologies and keywords the notes support (a bullet may use the "
+            "posting's wording for them) and which are gaps (never to be added). Exit status: 0 success, "
+            "2 bad input.",
+        ),
+    ):
+        command = commands.add_parser(name, help=help_text, description=description)
+        command.add_argument("--notes", required=True, type=Path, metavar="FILE", help="work notes (text file)")
+        command.add_argument(
+            "--evidence", type=Path, metavar="FILE.json", help='JSON list of {"id": ..., "text": ...} objects'
+        )
+        if name == "match":
+            command.add_argument("--job", required=True, type=Path, metavar="FILE", help="the job posting (text file)")
+        command.add_argument("--json", action="store_true", help=f"print the /v1/{name} JSON response instead")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,7 +175,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if args.command == "serve":
         return _serve(args, settings)
+    if args.command == "hash-key":
+        return _hash_key(args)
+    if args.command in _COACH_COMMANDS:
+        return _COACH_COMMANDS[args.command](args, settings)
     return _verify(args, settings)
+
+
+def _hash_key(args: argparse.Namespace) -> int:
+    from service.auth import generate_api_key, hash_api_key
+
+    if args.stdin:
+        key = sys.stdin.readline().strip()
+        if not key:
+            print("bulletguard hash-key: no key on stdin", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"hash: {hash_api_key(key)}")
+        return EXIT_OK
+    key = generate_api_key()
+    print(f"key:  {key}")
+    print(f"hash: {hash_api_key(key)}")
+    print("Give the key to the client; add the hash to BULLETGUARD_API_KEYS (comma-separated).", file=sys.stderr)
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -244,6 +332,7 @@ def render_result(index: int, result: BulletResultOut) -> str:
         for violation in result.violations:
             lines.append(f"      {violation.kind}: {violation.text!r} - {violation.message}")
             lines.append(f"        hint: {violation.hint}")
+    lines += _warning_lines(result.warnings, "warning ")
     return "\n".join(lines)
 
 
@@ -253,3 +342,136 @@ def _print_report(response: VerifyResponse, out: TextIO) -> None:
     rejected = sum(result.verdict == "rejected" for result in response.results)
     total = len(response.results)
     print(f"\n{total} bullet(s): {total - rejected} accepted, {rejected} rejected", file=out)
+
+
+# --- proof coaching: lint, questions, match ------------------------------------------------------------
+
+
+def _caret_line(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """A line with ``^`` under each span of ``text`` (at least one caret per span)."""
+    marks = [" "] * len(text)
+    for raw_start, raw_end in spans:
+        start = max(0, min(raw_start, len(text)))
+        end = max(start + 1, min(raw_end, len(text)))
+        marks.extend(" " * (end - len(marks)))
+        for offset in range(start, end):
+            marks[offset] = "^"
+    return "".join(marks).rstrip()
+
+
+def _warning_lines(warnings: Sequence[WarningOut], prefix: str = "") -> list[str]:
+    lines: list[str] = []
+    for warning in warnings:
+        lines.append(f"      {prefix}{warning.code}: {warning.text!r} - {warning.message}")
+        lines.append(f"        fix: {warning.fix}")
+    return lines
+
+
+def render_lint(index: int, result: LintResultOut) -> str:
+    """A bullet marked OK or WEAK, carets under each weak span, and one line pair per warning."""
+    label = f"[{index}] {'WEAK' if result.warnings else 'OK':8} "
+    lines = [f"{label}{result.bullet}"]
+    if result.warnings:
+        lines.append(" " * len(label) + _caret_line(result.bullet, [(w.start, w.end) for w in result.warnings]))
+        lines += _warning_lines(result.warnings)
+    return "\n".join(lines)
+
+
+def _lint(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from_stdin = args.bullets_file == "-"
+        bullets = parse_bullets(sys.stdin.read() if from_stdin else _read_text(Path(args.bullets_file), "bullets"))
+        if not bullets:
+            raise InputError("no bullets found (the bullets file is empty or only blank lines)")
+        errors = _list_errors("bullets", bullets, settings.max_bullets, settings.max_bullet_chars)
+        if errors:
+            raise InputError(_describe_errors(public_errors(errors)))
+    except InputError as exc:
+        print(f"bulletguard lint: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    response = LintResponse(
+        results=[
+            LintResultOut(bullet=bullet, warnings=[WarningOut.from_warning(w) for w in lint_bullet(bullet)])
+            for bullet in bullets
+        ]
+    )
+    weak = sum(1 for result in response.results if result.warnings)
+    if args.json:
+        print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    else:
+        for index, result in enumerate(response.results, start=1):
+            print(render_lint(index, result))
+        total = sum(len(result.warnings) for result in response.results)
+        print(f"\n{len(response.results)} bullet(s): {weak} weak, {total} warning(s)")
+    return EXIT_WARNINGS if weak else EXIT_OK
+
+
+def _coach_payload(args: argparse.Namespace) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "notes": _read_text(args.notes, "notes"),
+        "evidence": _load_evidence(args.evidence) if args.evidence is not None else [],
+    }
+    if getattr(args, "job", None) is not None:
+        payload["job_description"] = _read_text(args.job, "job posting")
+    return payload
+
+
+def _validated(model: type[QuestionsRequest], args: argparse.Namespace, settings: Settings) -> QuestionsRequest:
+    try:
+        request = model.model_validate(_coach_payload(args))
+    except ValidationError as exc:
+        raise InputError(_describe_errors(public_errors(exc.errors()))) from None
+    job = request.job_description if isinstance(request, MatchRequest) else None
+    errors = coach_limit_errors(request.notes, request.evidence, settings, job)
+    if errors:
+        raise InputError(_describe_errors(public_errors(errors)))
+    return request
+
+
+def _questions(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        request = _validated(QuestionsRequest, args, settings)
+    except InputError as exc:
+        print(f"bulletguard questions: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    questions = questions_for(request.notes, request.evidence_items())
+    response = QuestionsResponse(questions=[QuestionOut.from_question(q) for q in questions])
+    if args.json:
+        print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not response.questions:
+        print("No open questions: the input already answers what a reviewer would ask about the areas it touches.")
+        return EXIT_OK
+    for index, question in enumerate(response.questions, start=1):
+        print(f"[{index}] {question.proof_area}: {question.question}")
+        print(f"      why: {question.why}")
+    return EXIT_OK
+
+
+def _match(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        request = _validated(MatchRequest, args, settings)
+    except InputError as exc:
+        print(f"bulletguard match: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    assert isinstance(request, MatchRequest)
+    response = MatchResponse.from_result(
+        match_posting(request.notes, request.evidence_items(), request.job_description)
+    )
+    if args.json:
+        print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print("Supported: the notes show these; a bullet may use the posting's wording.")
+    for item in response.supported:
+        print(f"  + {item.term} ({item.kind}; notes say {item.input_term!r})")
+    if not response.supported:
+        print("  (none)")
+    print("Gaps: the notes do not show these; never add them to a bullet.")
+    for gap in response.gaps:
+        print(f"  - {gap.term} ({gap.kind})")
+    if not response.gaps:
+        print("  (none)")
+    return EXIT_OK
+
+
+_COACH_COMMANDS = {"lint": _lint, "questions": _questions, "match": _match}

@@ -1,14 +1,27 @@
-"""The LLM client dependency of ``/v1/rewrite``. Tests swap it: ``app.dependency_overrides[get_llm_client]``."""
+"""The LLM client dependencies of the LLM routes.
+
+* :func:`get_llm_client` is the raw model client: one :class:`LiteLLMClient` per app, built from the
+  settings. Tests swap it: ``app.dependency_overrides[get_llm_client] = lambda: fake``.
+* :data:`LLMClientDep` (what routes ask for) wraps it per request in a
+  :class:`~service.llm_gate.GatedLLMClient`: the client's LLM rate limit (on API-key routes, not on the
+  chat-ops webhooks), the per-process cap on concurrent LLM calls, and the LLM metrics. So a faked client
+  is gated and measured like the real one.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
+from service.auth import is_protected_path
 from service.deps import SettingsDep
 from service.llm import LiteLLMClient
+from service.llm_gate import GatedLLMClient, LLMGate
+from service.llm_router import parse_fallbacks
+from service.metrics import Metrics
 from service.pipeline import LLMClient
+from service.ratelimit import RateLimiter, client_identity
 from service.settings import Settings
 
 
@@ -22,11 +35,52 @@ def llm_client_from_settings(settings: Settings) -> LiteLLMClient:
         max_retries=settings.llm_max_retries,
         retry_max_wait_s=settings.llm_retry_max_wait_s,
         retry_budget_s=settings.rewrite_timeout_s,
+        fallbacks=parse_fallbacks(settings.fallback_models),
     )
 
 
-def get_llm_client(settings: SettingsDep) -> LLMClient:
-    return llm_client_from_settings(settings)
+def llm_gate_from_settings(settings: Settings, metrics: Metrics | None = None) -> LLMGate:
+    return LLMGate(
+        max_concurrency=settings.llm_max_concurrency,
+        max_queue=settings.llm_max_queue,
+        queue_timeout_s=settings.llm_queue_timeout_s,
+        metrics=metrics,
+    )
 
 
-LLMClientDep = Annotated[LLMClient, Depends(get_llm_client)]
+def get_llm_client(request: Request, settings: SettingsDep) -> LLMClient:
+    """The app's model client (built on first use, then shared: it caches its litellm Routers)."""
+    state = request.app.state
+    client = getattr(state, "llm_client", None)
+    if client is None:
+        client = llm_client_from_settings(settings)
+        state.llm_client = client
+    assert isinstance(client, LiteLLMClient)
+    return client
+
+
+def get_gated_llm_client(
+    request: Request, settings: SettingsDep, llm: Annotated[LLMClient, Depends(get_llm_client)]
+) -> LLMClient:
+    """``llm`` behind the app's rate limiter, concurrency gate and metrics (see module docs)."""
+    state = request.app.state
+    metrics = getattr(state, "metrics", None)
+    metrics = metrics if isinstance(metrics, Metrics) else None
+    gate = getattr(state, "llm_gate", None)
+    if not isinstance(gate, LLMGate):  # an app not built by create_app
+        gate = llm_gate_from_settings(settings, metrics)
+        state.llm_gate = gate
+    limiter = getattr(state, "rate_limiter", None)
+    # The per-client LLM limit is for API clients; the chat-ops webhooks (one platform address for all
+    # of its users) have their own cap on jobs. The concurrency gate applies to every LLM call.
+    limited = isinstance(limiter, RateLimiter) and is_protected_path(request.url.path)
+    return GatedLLMClient(
+        llm,
+        gate,
+        metrics,
+        limiter=limiter if limited else None,
+        identity=client_identity(request.scope),
+    )
+
+
+LLMClientDep = Annotated[LLMClient, Depends(get_gated_llm_client)]

@@ -7,6 +7,8 @@
   here: litellm's and the OpenAI SDK's own retries are off. Back-off is exponential with jitter,
   bounded in attempts and in total time; a ``Retry-After`` (seconds) on 429/503 is honoured, capped.
 * When the retries run out, a typed :mod:`service.errors` error is raised.
+* With ``fallbacks`` (``BULLETGUARD_FALLBACK_MODELS``), each attempt goes through a litellm Router that
+  tries the requested model, then each fallback in order (see :mod:`service.llm_router`).
 * Logs carry model, attempt, latency and token counts only, never message content.
 """
 
@@ -16,7 +18,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
@@ -27,6 +29,7 @@ import httpx
 import litellm
 import openai
 import structlog
+from litellm.router import Router
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -38,6 +41,7 @@ from tenacity import (
 from tenacity.wait import wait_base
 
 from service.errors import LLMBadGateway, LLMError, LLMTimeout, LLMUnavailable
+from service.llm_router import FallbackModel, build_router
 from service.pipeline import LLMReply
 
 litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on stdout
@@ -49,10 +53,14 @@ litellm.disable_aiohttp_transport = True
 # chatters at INFO: keep their loggers at WARNING whatever level the service runs at.
 for _name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "openai"):
     logging.getLogger(_name).setLevel(logging.WARNING)
+# The Router (model fallbacks) logs each failed fallback at ERROR, quoting the provider's message; the
+# service logs its own structured events (model, status, attempt) instead.
+logging.getLogger("LiteLLM Router").setLevel(logging.CRITICAL)
 
 _log = structlog.get_logger("bulletguard.llm")
 
 SchemaMode = Literal["json_schema", "json_object"]
+_MAX_ROUTERS = 16
 _Kind = Literal["timeout", "unavailable", "bad_gateway"]
 _ERRORS: dict[_Kind, type[LLMError]] = {
     "timeout": LLMTimeout,
@@ -180,6 +188,7 @@ class LiteLLMClient:
         backoff_jitter_s: float = 0.5,
         retry_max_wait_s: float = 20.0,
         sleep: Callable[[float], Any] | None = None,
+        fallbacks: Sequence[FallbackModel] = (),
     ) -> None:
         if schema_mode not in ("json_schema", "json_object"):
             raise ValueError(f"unknown schema_mode {schema_mode!r}")
@@ -195,9 +204,24 @@ class LiteLLMClient:
             cap_s=retry_max_wait_s,
         )
         self._sleep = sleep
+        self.fallbacks: tuple[FallbackModel, ...] = tuple(fallbacks)
+        self._routers: dict[str, Router] = {}
 
     def __repr__(self) -> str:  # never shows the api key
-        return f"LiteLLMClient(api_base={self.api_base!r}, schema_mode={self.schema_mode!r})"
+        return (
+            f"LiteLLMClient(api_base={self.api_base!r}, schema_mode={self.schema_mode!r}, "
+            f"fallbacks={[str(f) for f in self.fallbacks]!r})"
+        )
+
+    def router_for(self, model: str) -> Router:
+        """The Router of ``model`` + the fallbacks (built once per model; a few models at most)."""
+        router = self._routers.get(model)
+        if router is None:
+            if len(self._routers) >= _MAX_ROUTERS:
+                self._routers.clear()
+            router = build_router(model, self.fallbacks, api_base=self.api_base, api_key=self._api_key)
+            self._routers[model] = router
+        return router
 
     def response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self.schema_mode == "json_object":
@@ -250,7 +274,11 @@ class LiteLLMClient:
             kind = classify(exc)
             if kind is None:
                 raise
-            error = _ERRORS[kind[0]](_describe(kind[0], exc, model, attempt_no), retry_after_s=retry_after_s(exc))
+            message = _describe(kind[0], exc, model, attempt_no)
+            if self.fallbacks:
+                n = len(self.fallbacks)
+                message += f" Its {n} fallback model{'s' if n != 1 else ''} failed too."
+            error = _ERRORS[kind[0]](message, retry_after_s=retry_after_s(exc))
             _log.warning("llm_gave_up", model=model, attempts=attempt_no, error=type(exc).__name__, status=_status(exc))
             raise error from exc
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
@@ -261,7 +289,12 @@ class LiteLLMClient:
         try:
             # litellm's own timeout should fire first; this bounds anything it does not cover
             async with asyncio.timeout(timeout + 1.0):
-                response = await litellm.acompletion(**kwargs)
+                if self.fallbacks:
+                    # the Router holds each model's endpoint and key: they are not per-call arguments
+                    routed = {k: v for k, v in kwargs.items() if k not in ("api_base", "api_key")}
+                    response = await self.router_for(model).acompletion(**routed)
+                else:
+                    response = await litellm.acompletion(**kwargs)
         except Exception as exc:
             _log.info(
                 "llm_call_failed",
@@ -276,6 +309,7 @@ class LiteLLMClient:
         _log.info(
             "llm_call",
             model=model,
+            answered_by=reply.model,
             attempt=attempt,
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
             prompt_tokens=reply.prompt_tokens,

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.errors import LLMTimeout
 from service.guard import EvidenceItem, Violation, check_bullet, extract_facts
+from service.grounding import Grounding
 from service.guard.redaction import compile_terms, placeholder
 
 _log = structlog.get_logger("bulletguard.pipeline")
@@ -433,6 +434,7 @@ async def rewrite(
     version = prompt_version or latest_prompt_version(prompts_dir)
     template = load_prompt(version, prompts_dir)
     facts = extract_facts(notes, evidence, redact)  # the ORIGINAL inputs: the guard's truth
+    grounding = Grounding([notes, *(e.text for e in evidence)])
     masker = Masker(redact)
     sources = _Sources(evidence, masker)
     values = {
@@ -497,6 +499,8 @@ async def rewrite(
                     continue
                 cited: list[str] = []
                 violations = list(check_bullet(text, facts).violations)
+                violations += grounding.check(text)
+                violations.sort(key=lambda v: (v.start, v.end, v.kind))
                 for source in dict.fromkeys(item.sources):
                     real = sources.resolve(source)
                     if real is None:

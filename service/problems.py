@@ -29,6 +29,9 @@ PROBLEM_TYPE_PREFIX = "urn:bulletguard:problem:"
 _log = structlog.get_logger("bulletguard.errors")
 
 # Slugs for plain HTTP errors raised by the router (404, 405, ...).
+# FastAPI's HTTPException detail for a body it cannot decode (not a JSON syntax error: that is a 422 it raises)
+_FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
+
 _HTTP_SLUGS: Mapping[int, str] = {
     400: "bad-request",
     404: "not-found",
@@ -200,6 +203,17 @@ async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
 async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    if status == 400 and exc.detail == _FASTAPI_BODY_PARSE_ERROR:
+        # FastAPI's answer to a body it could not decode at all (e.g. not UTF-8): the same malformed-json
+        # problem as a JSON syntax error, with the `errors` member the documented 400 promises.
+        return problem_response(
+            request.scope,
+            status=400,
+            title="Malformed JSON",
+            detail="The request body is not valid JSON.",
+            type=problem_type("malformed-json"),
+            extra={"errors": [{"loc": ["body"], "msg": "The body could not be decoded.", "type": "json_invalid"}]},
+        )
     title = _status_title(status)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
     if detail is None:

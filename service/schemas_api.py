@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from service.coach import LintWarning
 from service.guard import BulletResult
 from service.settings import Settings
 
@@ -84,15 +85,41 @@ class ViolationOut(BaseModel):
     hint: str = Field(description="How to rewrite the bullet so it stays true.")
 
 
+class WarningOut(BaseModel):
+    """A weak span of a bullet, as a reviewer reads it; ``start``/``end`` are character offsets into the
+    bullet. Advice only: a warning never changes a verdict."""
+
+    code: str = Field(
+        description=(
+            "Rule id: `vague-verb`, `responsible-for`, `vague-quantifier`, `unquantified-scale`, "
+            "`unspecified-security`, `generic-api`, `generic-data`, `unnamed-services`, "
+            "`unmeasured-improvement` or `skills-list`."
+        ),
+        examples=["vague-verb"],
+    )
+    text: str = Field(description="The weak span, equal to `bullet[start:end]`.")
+    start: int = Field(ge=0, description="Start offset (inclusive) in the bullet, in characters.")
+    end: int = Field(ge=0, description="End offset (exclusive) in the bullet, in characters.")
+    message: str = Field(description="Why a reviewer reads the span as weak.")
+    fix: str = Field(description="The proof that would fix it (only if the notes state it).")
+
+    @classmethod
+    def from_warning(cls, w: LintWarning) -> WarningOut:
+        return cls(code=w.code, text=w.text, start=w.start, end=w.end, message=w.message, fix=w.fix)
+
+
 class BulletResultOut(BaseModel):
     """The guard's verdict on one bullet."""
 
     bullet: str = Field(description="The bullet as submitted.")
     verdict: Literal["accepted", "rejected"] = Field(description="`rejected` if any violation was found.")
     violations: list[ViolationOut] = Field(description="Empty when accepted.")
+    warnings: list[WarningOut] = Field(
+        default_factory=list, description="Weak-bullet lint (non-blocking; never changes the verdict)."
+    )
 
     @classmethod
-    def from_result(cls, result: BulletResult) -> BulletResultOut:
+    def from_result(cls, result: BulletResult, warnings: Sequence[LintWarning] = ()) -> BulletResultOut:
         return cls(
             bullet=result.bullet,
             verdict=result.verdict,
@@ -100,6 +127,7 @@ class BulletResultOut(BaseModel):
                 ViolationOut(kind=v.kind, text=v.text, start=v.start, end=v.end, message=v.message, hint=v.hint)
                 for v in result.violations
             ],
+            warnings=[WarningOut.from_warning(w) for w in warnings],
         )
 
 

@@ -10,8 +10,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.coach import lint_bullet, match_posting, questions_for
+from service.guard import EvidenceItem
 from service.pipeline import NOTES_SOURCE, ProofArea, RejectedBullet, RewriteResult
-from service.schemas_api import EvidenceItemIn, NonBlankStr, VerifyRequest, ViolationOut, limit_errors
+from service.schemas_api import (
+    EvidenceItemIn,
+    NonBlankStr,
+    VerifyRequest,
+    ViolationOut,
+    WarningOut,
+    _too_long,
+    limit_errors,
+)
+from service.schemas_coach import MatchResponse, QuestionOut
 from service.settings import Settings
 
 
@@ -62,6 +73,13 @@ class RewriteRequest(BaseModel):
         description="Terms (names, codenames, customers): masked before the model sees the input, refused in bullets.",
     )
     options: RewriteOptions = Field(default_factory=RewriteOptions)
+    job_description: NonBlankStr | None = Field(
+        default=None,
+        description=(
+            "Optional job posting to tailor to: the response's `match` lists which of its technologies and "
+            "keywords the notes support and which are gaps (never added). Limited like `notes`."
+        ),
+    )
 
 
 def rewrite_limit_errors(request: RewriteRequest, settings: Settings) -> list[dict[str, Any]]:
@@ -72,6 +90,8 @@ def rewrite_limit_errors(request: RewriteRequest, settings: Settings) -> list[di
         notes=request.notes, evidence=request.evidence, redact=request.redact, bullets=[]
     )
     errors = limit_errors(shared, settings)
+    if request.job_description is not None and len(request.job_description) > settings.max_notes_chars:
+        errors.append(_too_long(("body", "job_description"), settings.max_notes_chars))
     for index, item in enumerate(request.evidence):
         if item.id == NOTES_SOURCE:
             errors.append(
@@ -84,15 +104,21 @@ def rewrite_limit_errors(request: RewriteRequest, settings: Settings) -> list[di
     return errors
 
 
-class BulletOut(BaseModel):
-    """An accepted bullet: the guard found nothing in it the input does not support."""
-
+class _BulletBase(BaseModel):
     text: str = Field(description="The bullet.")
     sources: list[str] = Field(description="Ids of the inputs it rests on: `notes` and/or evidence ids.")
     proof_area: ProofArea = Field(description="What the bullet proves to a reader of backend resumes.")
 
 
-class RejectedBulletOut(BulletOut):
+class BulletOut(_BulletBase):
+    """An accepted bullet: the guard found nothing in it the input does not support."""
+
+    warnings: list[WarningOut] = Field(
+        default_factory=list, description="Weak-bullet lint (non-blocking: the bullet is accepted)."
+    )
+
+
+class RejectedBulletOut(_BulletBase):
     """A bullet the model wrote and the guard refused. Never to be used as is."""
 
     sources: list[str] = Field(description="The cited ids that exist in the request.")
@@ -135,11 +161,38 @@ class RewriteResponse(BaseModel):
     prompt_version: str = Field(description="The prompt version used.")
     usage: UsageOut
     request_id: str | None = Field(description="Id of the request (also in the `X-Request-ID` header).")
+    questions: list[QuestionOut] = Field(
+        default_factory=list,
+        description="Missing-proof questions about the notes and evidence: answering them makes bullets stronger.",
+    )
+    match: MatchResponse | None = Field(
+        default=None, description="How the notes meet `job_description` (null when no posting was given)."
+    )
 
     @classmethod
-    def from_result(cls, result: RewriteResult, request_id: str | None) -> RewriteResponse:
+    def from_result(
+        cls, result: RewriteResult, request_id: str | None, request: RewriteRequest | None = None
+    ) -> RewriteResponse:
+        """The response for ``result``; with the ``request``, also its questions and posting match."""
+        questions: list[QuestionOut] = []
+        match: MatchResponse | None = None
+        if request is not None:
+            evidence = [EvidenceItem(id=item.id, text=item.text) for item in request.evidence]
+            questions = [QuestionOut.from_question(q) for q in questions_for(request.notes, evidence)]
+            if request.job_description is not None:
+                match = MatchResponse.from_result(
+                    match_posting(request.notes, evidence, request.job_description, request.redact)
+                )
         return cls(
-            bullets=[BulletOut(text=b.text, sources=list(b.sources), proof_area=b.proof_area) for b in result.bullets],
+            bullets=[
+                BulletOut(
+                    text=b.text,
+                    sources=list(b.sources),
+                    proof_area=b.proof_area,
+                    warnings=[WarningOut.from_warning(w) for w in lint_bullet(b.text)],
+                )
+                for b in result.bullets
+            ],
             rejected=[RejectedBulletOut.from_rejected(r) for r in result.rejected],
             reply_errors=list(result.reply_errors),
             attempts=result.attempts,
@@ -151,4 +204,6 @@ class RewriteResponse(BaseModel):
                 cost_usd=result.usage.cost_usd,
             ),
             request_id=request_id,
+            questions=questions,
+            match=match,
         )

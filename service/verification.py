@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from service.coach import lint_bullet
 from service.guard import EvidenceItem, check_bullet, extract_facts
 from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse
 
 
 def run_verify(request: VerifyRequest) -> VerifyResponse:
-    """Extract the facts once, then check every bullet against them; results keep the bullet order."""
+    """Extract the facts once, then check every bullet against them; results keep the bullet order.
+    Each result also carries the bullet's weak-bullet warnings (which never change its verdict)."""
     facts = extract_facts(
         request.notes,
         [EvidenceItem(id=item.id, text=item.text) for item in request.evidence],
         request.redact,
     )
     return VerifyResponse(
-        results=[BulletResultOut.from_result(check_bullet(bullet, facts)) for bullet in request.bullets]
+        results=[
+            BulletResultOut.from_result(check_bullet(bullet, facts), lint_bullet(bullet)) for bullet in request.bullets
+        ]
     )

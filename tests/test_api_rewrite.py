@@ -62,8 +62,8 @@ def test_happy_path(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["bullets"] == [
-        {"text": GOOD_1, "sources": ["notes"], "proof_area": "reliability"},
-        {"text": GOOD_2, "sources": ["PR-1423"], "proof_area": "ownership"},
+        {"text": GOOD_1, "sources": ["notes"], "proof_area": "reliability", "warnings": []},
+        {"text": GOOD_2, "sources": ["PR-1423"], "proof_area": "ownership", "warnings": []},
     ]
     (rejected,) = data["rejected"]
     assert rejected["text"] == BAD

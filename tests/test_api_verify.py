@@ -46,7 +46,9 @@ def test_accepted_bullet(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"results": [{"bullet": ACCEPTED_BULLET, "verdict": "accepted", "violations": []}]}
+    assert response.json() == {
+        "results": [{"bullet": ACCEPTED_BULLET, "verdict": "accepted", "violations": [], "warnings": []}]
+    }
 
 
 def test_rejected_bullet_names_metric_ownership_and_scope(client: TestClient) -> None:

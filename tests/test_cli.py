@@ -6,6 +6,8 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from service import cli
 from service.schemas_api import BulletResultOut, VerifyRequest, ViolationOut
+from service.settings import Settings
 from service.verification import run_verify
 from tests.conftest import ACCEPTED_BULLET, NOTES, REJECTED_BULLET
 
@@ -242,35 +245,82 @@ def test_render_result_puts_carets_under_each_span() -> None:
 # --- serve --------------------------------------------------------------------------------------------------------
 
 
-def test_serve_runs_uvicorn_with_the_factory(monkeypatch: pytest.MonkeyPatch) -> None:
+def _capture_uvicorn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     import uvicorn
 
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    return calls
+
+
+def _served_settings(call: tuple[tuple[Any, ...], dict[str, Any]]) -> Settings:
+    """Build the app the way uvicorn would (a factory) and return the settings it runs with."""
+    (factory,), kwargs = call
+    assert kwargs["factory"] is True
+    app = factory()
+    settings = app.state.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def test_serve_runs_uvicorn_with_an_app_factory(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _capture_uvicorn(monkeypatch)
 
     assert cli.main(["serve", "--host", "0.0.0.0", "--port", "9999"]) == 0
 
     ((args, kwargs),) = calls
-    assert args == ("service.api:create_app",)
-    assert kwargs["factory"] is True
-    assert kwargs["host"] == "0.0.0.0"
-    assert kwargs["port"] == 9999
+    assert (kwargs["host"], kwargs["port"]) == ("0.0.0.0", 9999)
+    assert _served_settings((args, kwargs)).model == Settings().model  # no local model: the configured one
 
 
 def test_serve_defaults_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
-
-    calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    calls = _capture_uvicorn(monkeypatch)
     monkeypatch.setenv("BULLETGUARD_PORT", "8123")
 
     assert cli.main(["serve"]) == 0
-    assert (calls[0]["host"], calls[0]["port"]) == ("127.0.0.1", 8123)
+    assert (calls[0][1]["host"], calls[0][1]["port"]) == ("127.0.0.1", 8123)
 
 
-def test_serve_with_local_model_is_not_available_yet(capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_with_local_model_points_the_app_at_it_and_stops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service import local_model
+
+    calls = _capture_uvicorn(monkeypatch)
+    events: list[str] = []
+
+    @contextmanager
+    def fake_server(port: int | None = None, **_: Any) -> Iterator[local_model.LocalModel]:
+        events.append(f"start:{port}")
+        yield local_model.LocalModel(port=4321, pid=1, api_base="http://127.0.0.1:4321/v1", model="openai/tiny")
+        events.append("stop")
+
+    monkeypatch.setattr(local_model, "local_model_server", fake_server)
+    monkeypatch.setenv("BULLETGUARD_LOCAL_MODEL_PORT", "4321")
+
+    assert cli.main(["serve", "--with-local-model"]) == 0
+
+    assert events == ["start:4321", "stop"]  # uvicorn ran (and returned) inside the server's lifetime
+    settings = _served_settings(calls[0])
+    assert settings.model == "openai/tiny"
+    assert settings.api_base == "http://127.0.0.1:4321/v1"
+    assert settings.llm_schema_mode == "json_object"  # llama.cpp's server refuses json_schema
+    assert settings.llm_max_tokens == 512
+
+
+def test_serve_with_local_model_that_cannot_start_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service import local_model
+
+    calls = _capture_uvicorn(monkeypatch)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise local_model.LocalModelError("llama-cpp-python is not installed; run: pip install -e '.[local]'")
+
+    monkeypatch.setattr(local_model, "local_model_server", broken)
+
     assert cli.main(["serve", "--with-local-model"]) == 2
-    assert "not available yet" in capsys.readouterr().err
+    assert calls == []
+    assert "cannot start the local model: llama-cpp-python is not installed" in capsys.readouterr().err
 
 
 def test_python_dash_m_service_help() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,3 +189,83 @@ def test_dockerignore_keeps_the_context_small() -> None:
     assert {".git", ".venv"} <= ignored
     assert "service" not in ignored
     assert "README.md" not in ignored  # pyproject's readme: the build needs it
+
+
+# --- run-time files: prompts/ and schemas/ ----------------------------------------------------------------
+
+
+def _workdir_at(stage: Stage, instruction: Instruction) -> str:
+    """The WORKDIR in force at ``instruction`` (absolute paths only, as this Dockerfile uses)."""
+    workdir = "/"
+    for candidate in stage.instructions:
+        if candidate is instruction:
+            break
+        if candidate.keyword == "WORKDIR":
+            workdir = candidate.args.strip()
+    return workdir
+
+
+def _copied_into(stage: Stage, source: str) -> str | None:
+    """Where ``COPY source dest`` puts ``source`` in ``stage`` (absolute), if it does."""
+    for copy in stage.all("COPY"):
+        words = [word for word in copy.args.split() if not word.startswith("--")]
+        if source in (word.rstrip("/") for word in words[:-1]):
+            dest = words[-1]
+            base = dest if dest.startswith("/") else f"{_workdir_at(stage, copy).rstrip('/')}/{dest}"
+            return base.rstrip("/").removesuffix(f"/{source}").removesuffix("/.") or "/"
+    return None
+
+
+def test_prompts_and_schemas_sit_beside_the_package_in_the_runtime_image(stages: list[Stage]) -> None:
+    builder = next(stage for stage in stages if stage.name == "builder")
+    # service/pipeline.py reads <dir of the service package>/prompts and /schemas at run time
+    app_dir = _copied_into(builder, "service")
+    assert app_dir is not None
+    assert _copied_into(builder, "prompts") == app_dir
+    assert _copied_into(builder, "schemas") == app_dir
+    # installed in editable mode from there, so the package is imported from app_dir, not site-packages
+    installs = [run.args for run in builder.all("RUN") if "pip install" in run.args]
+    assert installs and all("--editable" in run or " -e " in run for run in installs)
+    assert all(_workdir_at(builder, run) == app_dir for run in builder.all("RUN") if "pip install" in run.args)
+    # ... and the runtime stage has that directory at the same path
+    final = stages[-1]
+    assert any(
+        "--from=builder" in copy.args and copy.args.split()[-2:] == [app_dir, app_dir] for copy in final.all("COPY")
+    )
+
+
+def test_the_build_fails_if_the_prompts_cannot_be_loaded(stages: list[Stage]) -> None:
+    builder = next(stage for stage in stages if stage.name == "builder")
+    assert any("latest_prompt_version" in run.args and "reply_schema" in run.args for run in builder.all("RUN"))
+
+
+def test_dockerignore_keeps_the_run_time_files() -> None:
+    ignored = {
+        line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines() if line.strip()
+    }
+    assert not {"prompts", "schemas", "prompts/", "schemas/", "service/static"} & ignored
+
+
+def test_runtime_stage_has_no_build_toolchain(stages: list[Stage]) -> None:
+    runs = " ".join(run.args for run in stages[-1].all("RUN"))
+    assert "build-essential" not in runs
+    assert "cmake" not in runs
+
+
+def test_the_image_layout_finds_prompts_and_schemas(tmp_path: Path) -> None:
+    """The layout the image uses (service/, prompts/, schemas/ side by side, outside the repo) works."""
+    app = tmp_path / "app"
+    for name in ("service", "prompts", "schemas"):
+        shutil.copytree(ROOT / name, app / name, ignore=shutil.ignore_patterns("__pycache__"))
+    script = (
+        "import service.pipeline as p; "
+        "print(p.__file__); print(p.latest_prompt_version()); print(sorted(p.reply_schema()['properties']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=app, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    module_file, version, properties = done.stdout.splitlines()[-3:]
+    assert module_file.startswith(str(app))
+    assert version.startswith("v")
+    assert properties == "['bullets']"

@@ -7,138 +7,143 @@ from collections.abc import Iterable, Sequence
 from service.guard import metric, ownership
 from service.guard._facts import Analysis, Facts, analyse, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Violation
-from service.guard.redaction import placeholder_pattern
+from service.guard.redaction import placeholder_marker, placeholder_pattern
 
 
-def _q(text: str) -> str:
-    return f"'{text}'"
-
-
-def _metric(a: Analysis, facts: Facts) -> list[Violation]:
-    out: list[Violation] = []
+def _metric(a: Analysis, facts: Facts, out: list[Violation]) -> None:
+    lookup = facts.lookup
+    index = lookup.quantity_index
     for q in a.quantities:
-        if metric.supports(q, list(facts.quantities)):
+        if metric.supports(q, index):
             continue
-        near = metric.nearest(q, [p for p in facts.quantities if p.dim == q.dim])
-        if near is not None:
-            src = facts.quantity_sources[facts.quantities.index(near)]
-            hint = f"{src.says} {near.text.strip()}; use only figures the input states, or remove {_q(q.text)}."
+        text = q.text
+        same_dim = lookup.by_dim.get(q.dim)
+        if same_dim is not None:
+            k = metric.nearest(q, same_dim[0])
+            hint = (
+                f"{same_dim[1][k]} {same_dim[0][k].text.strip()}; use only figures the input states, "
+                f"or remove '{text}'."
+            )
         elif facts.quantities:
-            figures = ", ".join(dict.fromkeys(p.text.strip() for p in facts.quantities[:6]))
-            hint = f"The input's figures are {figures}; use only those, or remove {_q(q.text)}."
+            hint = f"The input's figures are {lookup.figures}; use only those, or remove '{text}'."
         else:
-            hint = f"The input states no figures: remove {_q(q.text)}, or ask the engineer for the measured value."
+            hint = f"The input states no figures: remove '{text}', or ask the engineer for the measured value."
+        message = f"'{text}' is a {metric.describe(q)} the input does not state."
+        out.append(Violation("metric", text, q.start, q.end, message, hint))
+
+
+def _tool(a: Analysis, facts: Facts, out: list[Violation]) -> None:
+    techs = facts.techs
+    for m in a.techs:
+        if m.name in techs:
+            continue
+        text = m.text
+        if facts.tech_names:
+            hint = f"The input names {facts.lookup.named_techs}; remove '{text}' or name only those."
+        else:
+            hint = f"The input names no technology; remove '{text}'."
+        if text == m.name:
+            message = f"'{text}' is a technology the input does not mention."
+        else:
+            message = f"'{text}' ({m.name}) is a technology the input does not mention."
+        out.append(Violation("tool", text, m.start, m.end, message, hint))
+
+
+def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
+    concepts = facts.scope_concepts
+    for s in a.scopes:
+        if s.concept in concepts:
+            continue
+        text = s.text
         out.append(
             Violation(
-                "metric",
-                q.text,
-                q.start,
-                q.end,
-                f"{_q(q.text)} is a {metric.describe(q)} the input does not state.",
-                hint,
+                "scope",
+                text,
+                s.start,
+                s.end,
+                f"'{text}' claims {s.label}, which the input does not state.",
+                f"Keep to the scope the input gives (the specific service, table or team), or remove '{text}'.",
             )
         )
-    return out
 
 
-def _tool(a: Analysis, facts: Facts) -> list[Violation]:
-    out: list[Violation] = []
-    for m in a.techs:
-        if m.name in facts.techs:
-            continue
-        if facts.tech_names:
-            named = ", ".join(sorted(facts.tech_names)[:6])
-            hint = f"The input names {named}; remove {_q(m.text)} or name only those."
-        else:
-            hint = f"The input names no technology; remove {_q(m.text)}."
-        message = f"{_q(m.text)} ({m.name}) is a technology the input does not mention."
-        if m.text == m.name:
-            message = f"{_q(m.text)} is a technology the input does not mention."
-        out.append(Violation("tool", m.text, m.start, m.end, message, hint))
-    return out
-
-
-def _scope(a: Analysis, facts: Facts) -> list[Violation]:
-    return [
-        Violation(
-            "scope",
-            s.text,
-            s.start,
-            s.end,
-            f"{_q(s.text)} claims {s.label}, which the input does not state.",
-            f"Keep to the scope the input gives (the specific service, table or team), or remove {_q(s.text)}.",
-        )
-        for s in a.scopes
-        if s.concept not in facts.scope_concepts
-    ]
-
-
-def _ownership(a: Analysis, facts: Facts) -> list[Violation]:
-    out: list[Violation] = []
+def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
+    lookup = facts.lookup
     for c in a.claims:
-        if c.level <= 1:
+        level = c.level
+        if level <= 1:
             continue
-        allowed, by = ownership.allowed_level(c, facts.claims)
-        if c.level <= allowed:
+        allowed, k = ownership.allowed_level(c, lookup.claim_index)
+        if level <= allowed:
             continue
-        if by is not None:
-            src = facts.claim_sources[facts.claims.index(by)]
-            hint = f"{src.says} {_q(by.text)}; use {_q(by.text.lower())} or a weaker verb."
+        text = c.text
+        if k >= 0:
+            by = facts.claims[k].text
+            hint = f"{lookup.claim_says[k]} '{by}'; use '{by.lower()}' or a weaker verb."
         else:
             hint = "The input states no ownership for this work; use a verb like 'built' or weaker."
-        out.append(
-            Violation(
-                "ownership",
-                c.text,
-                c.start,
-                c.end,
-                f"{_q(c.text)} claims {ownership.level_name(c.level)}-level ownership; the input supports "
-                f"only {ownership.level_name(allowed)}-level.",
-                hint,
-            )
+        message = (
+            f"'{text}' claims {ownership.level_name(level)}-level ownership; the input supports "
+            f"only {ownership.level_name(allowed)}-level."
         )
-    return out
+        out.append(Violation("ownership", text, c.start, c.end, message, hint))
 
 
 def _redacted(bullet: str, facts: Facts) -> list[Violation]:
     out: list[Violation] = []
-    if facts.redact_pattern is not None:
-        for m in facts.redact_pattern.finditer(bullet):
+    pattern = facts.redact_pattern
+    if pattern is not None:
+        fast = facts.lookup.redact_ascii
+        if fast is not None and bullet.isascii():
+            pattern = fast  # the same matches on ASCII text, found faster
+        for m in pattern.finditer(bullet):
+            text = m.group()
             out.append(
                 Violation(
                     "redacted",
-                    m.group(),
+                    text,
                     m.start(),
                     m.end(),
-                    f"{_q(m.group())} is a redacted term and must not appear in a bullet.",
+                    f"'{text}' is a redacted term and must not appear in a bullet.",
                     "Replace it with a generic description, e.g. 'a customer', 'an internal service' or 'a teammate'.",
                 )
             )
-    for m in placeholder_pattern().finditer(bullet):
-        out.append(
-            Violation(
-                "redacted",
-                m.group(),
-                m.start(),
-                m.end(),
-                f"{_q(m.group())} is a masked confidential term and must not appear in a bullet.",
-                "Describe it generically instead of using the placeholder.",
+    if placeholder_marker() in bullet:
+        for m in placeholder_pattern().finditer(bullet):
+            text = m.group()
+            out.append(
+                Violation(
+                    "redacted",
+                    text,
+                    m.start(),
+                    m.end(),
+                    f"'{text}' is a masked confidential term and must not appear in a bullet.",
+                    "Describe it generically instead of using the placeholder.",
+                )
             )
-        )
     return out
+
+
+def _order(v: Violation) -> tuple[int, int, str]:
+    return (v.start, v.end, v.kind)
 
 
 def check_bullet(bullet: str, facts: Facts) -> BulletResult:
     """Check one bullet against the input facts. Deterministic; violations are in offset order."""
     a = analyse(bullet, is_input=False)
     redacted = _redacted(bullet, facts)
-    violations = [*redacted, *_tool(a, facts), *_metric(a, facts), *_scope(a, facts), *_ownership(a, facts)]
+    violations = redacted[:]
+    _tool(a, facts, violations)
+    _metric(a, facts, violations)
+    _scope(a, facts, violations)
+    _ownership(a, facts, violations)
     if redacted:  # a masked or redacted span is reported once, as what it is (not also as a figure or a tool)
         spans = [(v.start, v.end) for v in redacted]
         violations = [
             v for v in violations if v.kind == "redacted" or not any(s < v.end and v.start < e for s, e in spans)
         ]
-    violations.sort(key=lambda v: (v.start, v.end, v.kind))
+    if len(violations) > 1:
+        violations.sort(key=_order)
     return BulletResult(bullet=bullet, violations=tuple(violations))
 
 

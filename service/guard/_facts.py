@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from service.guard import metric, ownership, redaction, scope, tool
 from service.guard._models import EvidenceItem
-from service.guard._text import Token, tokenize
+from service.guard._text import Tokens, tokenize
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(NamedTuple):
     """One text read once: tokens and every kind of claim found in it."""
 
     text: str
-    tokens: tuple[Token, ...]
+    tokens: Tokens
     techs: tuple[tool.TechMention, ...]
     quantities: tuple[metric.Quantity, ...]
     scopes: tuple[scope.ScopeMention, ...]
@@ -35,30 +35,73 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     lower-case technology names are read more leniently; in a bullet a number right after a
     technology name is its version, not a metric."""
     tokens = tokenize(text)
-    techs = tool.find(text, tokens, in_input=is_input)
-    anchors = frozenset() if is_input else frozenset(m.end for m in techs)
-    # digits inside a technology's own name ("OAuth 2.0", "Python 3") belong to the name
-    quantities = [q for q in metric.find(text, tokens, anchors) if not any(m.start <= q.start < m.end for m in techs)]
+    techs = tool.find(tokens, in_input=is_input)
+    anchors: frozenset[int] = frozenset() if is_input else frozenset(m.end for m in techs)
+    quantities = metric.find(tokens, anchors)
+    if techs and quantities:
+        # digits inside a technology's own name ("OAuth 2.0", "Python 3") belong to the name
+        kept: list[metric.Quantity] = []
+        for q in quantities:
+            for m in techs:
+                if m.start <= q.start < m.end:
+                    break
+            else:
+                kept.append(q)
+        quantities = kept
     # words like "5xx", "v2", "arm64" that are neither a technology nor a parsed quantity are literal figures
-    covered = [(m.start, m.end) for m in techs] + [(q.start, q.end) for q in quantities]
-    version_starts = _version_starts(text, anchors)
-    for t in tokens:
-        if _has_digit_and_letter(t.text) and not any(s <= t.start < e for s, e in covered):
-            if t.start in version_starts:
-                continue
-            quantities.append(metric.Quantity("literal", 0.0, 0.0, t.start, t.end, t.text, literal=t.lower))
+    literals = _literal_figures(tokens, techs, quantities, anchors)
+    if literals:
+        quantities.extend(literals)
+        quantities.sort(key=lambda q: q.start)
     tech_words: dict[int, str] = {}
     for m in techs:
+        name = m.name.lower()
         for idx in range(m.first_token, m.last_token):
-            tech_words[idx] = m.name.lower()
+            tech_words[idx] = name
     return Analysis(
         text=text,
         tokens=tokens,
         techs=tuple(techs),
-        quantities=tuple(sorted(quantities, key=lambda q: q.start)),
-        scopes=tuple(scope.find(text, tokens)),
-        claims=tuple(ownership.find(text, tokens, tech_words)),
+        quantities=tuple(quantities),
+        scopes=tuple(scope.find(tokens)),
+        claims=tuple(ownership.find(tokens, tech_words)),
     )
+
+
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _literal_figures(
+    tokens: Tokens, techs: list[tool.TechMention], quantities: list[metric.Quantity], anchors: frozenset[int]
+) -> list[metric.Quantity]:
+    """Words mixing digits and letters ("5xx", "v2") not covered by a technology or a quantity. Only the
+    words holding a digit are looked at: found by searching the joined lower-case words for digits."""
+    joined = tokens.joined
+    out: list[metric.Quantity] = []
+    version_starts: set[int] | None = None
+    m = _ASCII_DIGIT.search(joined)
+    while m is not None:
+        word_start = joined.rfind(" ", 0, m.start()) + 1
+        word_end = joined.find(" ", m.start())
+        if word_end < 0:
+            word_end = len(joined)
+        if not joined[word_start:word_end].isdigit():
+            k = joined.count(" ", 0, word_start)  # the word's position
+            word = tokens.words[k]
+            if _has_digit_and_letter(word):
+                start = tokens.starts[k]
+                covered = any(q.start <= start < q.end for q in quantities) or any(
+                    t.start <= start < t.end for t in techs
+                )
+                if not covered:
+                    if version_starts is None:
+                        version_starts = _version_starts(tokens.text, anchors)
+                    if start not in version_starts:
+                        out.append(
+                            metric.Quantity("literal", 0.0, 0.0, start, tokens.ends[k], word, literal=tokens.lowers[k])
+                        )
+        m = _ASCII_DIGIT.search(joined, word_end)
+    return out
 
 
 def _version_starts(text: str, anchors: frozenset[int]) -> set[int]:
@@ -97,9 +140,44 @@ class Facts:
     claim_sources: tuple[Source, ...]
     redact_pattern: re.Pattern[str] | None
     evidence_ids: frozenset[str]
+    # derived from the fields above once per request, so checking a bullet only looks things up
+    lookup: Lookup = field(compare=False, repr=False)
+
+
+class Lookup:
+    """The facts arranged for checking bullets: indexes and the parts of hints that name the input."""
+
+    __slots__ = ("by_dim", "claim_index", "claim_says", "figures", "named_techs", "quantity_index", "redact_ascii")
+
+    def __init__(
+        self,
+        tech_names: frozenset[str],
+        quantities: Sequence[metric.Quantity],
+        quantity_sources: Sequence[Source],
+        claims: Sequence[ownership.Claim],
+        claim_sources: Sequence[Source],
+        redact: Sequence[str],
+    ) -> None:
+        self.quantity_index = metric.QuantityIndex(quantities)
+        # hints quote the source of the first input quantity (or claim) equal to the one they name
+        first_q: dict[metric.Quantity, int] = {}
+        by_dim: dict[str, tuple[list[metric.Quantity], list[str]]] = {}
+        for k, q in enumerate(quantities):
+            says = quantity_sources[first_q.setdefault(q, k)].says
+            group = by_dim.setdefault(q.dim, ([], []))
+            group[0].append(q)
+            group[1].append(says)
+        self.by_dim = by_dim  # dim -> (input quantities of that dim in input order, what their source says)
+        self.figures = ", ".join(dict.fromkeys(p.text.strip() for p in quantities[:6]))
+        self.named_techs = ", ".join(sorted(tech_names)[:6])
+        self.claim_index = ownership.ClaimIndex(claims)
+        first_c: dict[ownership.Claim, int] = {}
+        self.claim_says = tuple(claim_sources[first_c.setdefault(c, k)].says for k, c in enumerate(claims))
+        self.redact_ascii = redaction.compile_terms_ascii(redact)  # the redact pattern for ASCII bullets
 
 
 def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Iterable[str] = ()) -> Facts:
+    redact = list(redact)  # read twice below
     sources = [Source("the notes", analyse(notes, is_input=True))]
     sources += [Source(f"evidence {e.id}", analyse(e.text, is_input=True)) for e in evidence]
     names = frozenset(m.name for s in sources for m in s.analysis.techs)
@@ -123,4 +201,5 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
         claim_sources=tuple(c_sources),
         redact_pattern=redaction.compile_terms(redact),
         evidence_ids=frozenset(e.id for e in evidence),
+        lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact),
     )

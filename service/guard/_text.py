@@ -1,14 +1,20 @@
-"""Tokenising shared by the checks: one pass per text, reused by every violation kind."""
+"""Tokenising shared by the checks: one pass per text, reused by every violation kind.
+
+A text is read once into parallel lists (words, lower-case words, offsets, gap kinds) so the checks
+index plain lists instead of building one object per word.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator, Sequence
 
-# A word: letters/digits with inner dots ("Node.js", "3.12"), optional trailing + or # ("C++", "C#"),
-# and an optional leading dot only for names like ".NET".
-_WORD = re.compile(r"\.?[A-Za-z0-9_\u00b5\u03bc]+(?:\.[A-Za-z0-9_]+)*[+#]*")
+# A word: letters/digits with inner dots ("Node.js", "3.12"), optional trailing + or # ("C++", "C#").
+# A leading dot belongs to the word only for ".NET" (any other ".word" is read as "word").
+_WORD = re.compile(
+    r"\.[Nn][Ee][Tt](?![A-Za-z0-9_\u00b5\u03bc+#]|\.[A-Za-z0-9_])"
+    r"|[A-Za-z0-9_\u00b5\u03bc]+(?:\.[A-Za-z0-9_]+)*[+#]*"
+)
 _CLAUSE_BREAK = re.compile(r"[.;!?:\n\u2022]|\s[-\u2013\u2014]\s|\s[-\u2013\u2014]{2}\s")
 _JOINABLE = re.compile(r"[ \t]*[-/]?[ \t]*|[ \t]+")
 _SEPARATOR = re.compile(r"[,(){}\[\]&+|]")
@@ -18,60 +24,118 @@ GAP_COMMA = 1  # a comma, parenthesis, "&" or "+" between them: same clause, dif
 GAP_CLAUSE = 2  # a sentence or clause break
 
 
-class Token(NamedTuple):
-    text: str
-    lower: str
-    start: int
-    end: int
-    gap: int  # the kind of gap between the previous token and this one
-    pos: int
-
-
-_GAP_KINDS: dict[str, int] = {" ": 0, "-": 0, "/": 0, ", ": 1, ". ": 2, "; ": 2}
-
-
-def _gap_kind(gap: str) -> int:
-    kind = _GAP_KINDS.get(gap)
-    if kind is not None:
-        return kind
+def _classify_gap(gap: str) -> int:
     if _JOINABLE.fullmatch(gap):
-        kind = GAP_JOIN
-    elif _CLAUSE_BREAK.search(gap):
-        kind = GAP_CLAUSE
-    elif _SEPARATOR.search(gap):
-        kind = GAP_COMMA
-    else:
-        kind = GAP_JOIN  # quotes, "%", "$", "~": still one phrase
-    if len(_GAP_KINDS) < 4096:
-        _GAP_KINDS[gap] = kind  # gaps repeat a lot; remembering them is pure (same input, same kind)
-    return kind
+        return GAP_JOIN
+    if _CLAUSE_BREAK.search(gap):
+        return GAP_CLAUSE
+    if _SEPARATOR.search(gap):
+        return GAP_COMMA
+    return GAP_JOIN  # quotes, "%", "$", "~": still one phrase
 
 
-def tokenize(text: str) -> tuple[Token, ...]:
-    tokens: list[Token] = []
+class _GapKinds(dict[str, int]):
+    """Gap text -> gap kind. Gaps repeat a lot; remembering them is pure (same input, same kind)."""
+
+    def __missing__(self, gap: str) -> int:
+        kind = _classify_gap(gap)
+        if len(self) < 4096:
+            self[gap] = kind
+        return kind
+
+
+_GAP_KINDS = _GapKinds(
+    {" ": GAP_JOIN, "-": GAP_JOIN, "/": GAP_JOIN, ", ": GAP_COMMA, ". ": GAP_CLAUSE, "; ": GAP_CLAUSE}
+)
+
+
+class Tokens:
+    """One text's words as parallel lists: ``words[k]`` as written, ``lowers[k]`` in lower case, its
+    offsets ``starts[k]``/``ends[k]``, and ``gaps[k]``, the kind of gap between word k-1 and word k
+    (the first word always follows a clause break)."""
+
+    __slots__ = ("ends", "gaps", "joined", "last", "lowers", "n", "starts", "text", "words")
+
+    def __init__(
+        self,
+        text: str,
+        words: Sequence[str],
+        lowers: list[str],
+        starts: list[int],
+        ends: list[int],
+        gaps: list[int],
+        joined: str = "",
+    ) -> None:
+        self.text = text
+        self.joined = joined or " ".join(lowers)  # the lower-case words joined by single spaces
+        self.words = words
+        self.lowers = lowers
+        self.starts = starts
+        self.ends = ends
+        self.gaps = gaps
+        self.n = len(lowers)
+        self.last = dict(zip(lowers, range(self.n), strict=True))  # lower-case word -> its last position
+
+    def positions(self, words: Iterable[str]) -> list[int]:
+        """Sorted positions of every occurrence of ``words`` (lower-case words that occur in the text)."""
+        last, lowers = self.last, self.lowers
+        out: list[int] = []
+        for w in words:
+            k, end = lowers.index(w), last[w]
+            out.append(k)
+            while k != end:  # more than one occurrence
+                k = lowers.index(w, k + 1)
+                out.append(k)
+        out.sort()
+        return out
+
+
+def tokenize(text: str) -> Tokens:
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    gap_texts: list[str] = []
     prev_end = 0
-    for i, m in enumerate(_WORD.finditer(text)):
-        start, end = m.span()
-        word = text[start:end]
-        if word[0] == "." and word.lower() != ".net":
-            word = word[1:]
-            start += 1
-        gap = GAP_CLAUSE if i == 0 else _gap_kind(text[prev_end:start])
-        tokens.append(Token(word, word.lower(), start, end, gap, i))
-        prev_end = end
-    return tuple(tokens)
+    pos = 0
+    # words never hold a space, so the text is read space-separated piece by piece: a piece of ASCII
+    # letters and digits is one word as it stands, only the others go through the word pattern
+    for piece in text.split(" "):
+        if piece.isalnum() and piece.isascii():
+            words.append(piece)
+            gap_texts.append(text[prev_end:pos])
+            starts.append(pos)
+            prev_end = pos + len(piece)
+            ends.append(prev_end)
+        elif piece:
+            for m in _WORD.finditer(piece):
+                start, end = m.span()
+                start += pos
+                words.append(m.group())
+                gap_texts.append(text[prev_end:start])
+                starts.append(start)
+                prev_end = end + pos
+                ends.append(prev_end)
+        pos += len(piece) + 1
+    if not words:
+        return Tokens(text, words, [], [], [], [])
+    joined = " ".join(words).lower()
+    lowers = joined.split(" ")  # words hold no spaces, and lower() keeps their length
+    gaps = list(map(_GAP_KINDS.__getitem__, gap_texts))
+    gaps[0] = GAP_CLAUSE
+    return Tokens(text, words, lowers, starts, ends, gaps, joined)
 
 
 def norm_phrase(phrase: str) -> str:
     """Normalise a vocabulary phrase the way token n-grams are keyed: lower case, words joined by spaces."""
-    return " ".join(t.lower for t in tokenize(phrase))
+    return " ".join(tokenize(phrase).lowers)
 
 
 class PhraseTable:
     """Phrases keyed the way token n-grams are (see ``norm_phrase``), with every proper prefix indexed so
-    matching grows a phrase word by word and stops as soon as no phrase can start that way."""
+    matching grows a phrase word by word and stops as soon as no phrase can start that way. ``heads``
+    holds every word a phrase can start with, so a text sharing none of them is skipped at once."""
 
-    __slots__ = ("phrases", "prefixes")
+    __slots__ = ("heads", "phrases", "prefixes")
 
     def __init__(self, phrases: dict[str, object]) -> None:
         self.phrases = phrases
@@ -81,6 +145,7 @@ class PhraseTable:
             for n in range(1, len(words)):
                 prefixes.add(" ".join(words[:n]))
         self.prefixes = frozenset(prefixes)
+        self.heads = frozenset(key.split(" ")[0] for key in phrases)
 
     def get(self, key: str) -> object | None:
         return self.phrases.get(key)
@@ -89,33 +154,43 @@ class PhraseTable:
         return iter(self.phrases)
 
 
-def ngram_matches(tokens: Sequence[Token], table: PhraseTable) -> list[tuple[int, int, object]]:
-    """Longest-first, left-to-right, non-overlapping matches of token n-grams against ``table``.
+def ngram_matches(tokens: Tokens, table: PhraseTable, lo: int = 0, hi: int = -1) -> list[tuple[int, int, object]]:
+    """Longest-first, left-to-right, non-overlapping matches of token n-grams against ``table``, over
+    the tokens ``lo`` to ``hi`` (exclusive; -1: to the end).
 
     Words join into one phrase only across spaces, hyphens and slashes. Returns (first token index,
     one past the last token index, table value).
     """
+    lowers = tokens.lowers
+    if hi < 0:
+        hi = tokens.n
+        heads = table.heads.intersection(tokens.last)
+        if not heads:
+            return []
+        # where a phrase can start: the positions of the few head words present
+        starts = tokens.positions(heads)
+    else:
+        starts = [k for k in range(lo, hi) if lowers[k] in table.heads]
     out: list[tuple[int, int, object]] = []
-    phrases, prefixes = table.phrases, table.prefixes
-    n = len(tokens)
-    i = 0
-    while i < n:
-        key = tokens[i].lower
+    phrases, prefixes, gaps = table.phrases, table.prefixes, tokens.gaps
+    free = lo  # the first token not inside an earlier match
+    for i in starts:
+        if i < free:
+            continue
+        key = lowers[i]
         hit_end = -1
         hit_value: object = None
         value = phrases.get(key)
         if value is not None:
             hit_end, hit_value = i + 1, value
         k = i + 1
-        while key in prefixes and k < n and tokens[k].gap == GAP_JOIN:
-            key = key + " " + tokens[k].lower
+        while key in prefixes and k < hi and gaps[k] == GAP_JOIN:
+            key = key + " " + lowers[k]
             k += 1
             value = phrases.get(key)
             if value is not None:
                 hit_end, hit_value = k, value
-        if hit_end < 0:
-            i += 1
-        else:
+        if hit_end >= 0:
             out.append((i, hit_end, hit_value))
-            i = hit_end
+            free = hit_end
     return out

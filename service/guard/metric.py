@@ -11,15 +11,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from service.guard._data import load
-from service.guard._text import Token
+from service.guard._text import Tokens
 
 
-@dataclass(frozen=True, slots=True)
-class Quantity:
+class Quantity(NamedTuple):
+    """A quantity read from a text. A named tuple: bullets are read many times a request, and a tuple is
+    much cheaper to build than a frozen dataclass (same fields, repr, equality and hashing)."""
+
     dim: str  # count | time | size | percent | multiplier | percentile | money:USD | rate:<dim> | vague | literal
     value: float  # in the dimension's base unit (seconds, bytes, per second for rates)
     number: float  # the number as written, scale applied (50k -> 50000), before any unit factor
@@ -66,8 +69,42 @@ class _Vocab:
     noun_stop: frozenset[str]
 
 
-def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+def _alt(words: list[str], *, ignorecase: bool = True) -> str:
+    """A regex alternation of ``words``, longest first, written as a trie: it matches exactly what
+    ``"|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))`` matches (same span, same
+    backtracking order), but at each position only the words that can start there are tried, instead of
+    every word in turn. ``ignorecase``: whether the alternation sits in a case-insensitive pattern."""
+    flags = re.IGNORECASE if ignorecase else 0
+    # characters the regex engine cannot tell apart ("K"/"k" case-insensitively, also "µ"/"μ") share a branch
+    same: dict[str, str] = {}
+    representatives: list[str] = []
+    for ch in sorted({c for w in words for c in w}):
+        for r in representatives:
+            if re.fullmatch(re.escape(r), ch, flags) and re.fullmatch(re.escape(ch), r, flags):
+                same[ch] = r
+                break
+        else:
+            representatives.append(ch)
+            same[ch] = ch
+    trie: _Trie = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(same[ch], {})
+        node[""] = {}  # a word ends here
+    return _trie_regex(trie)
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def _trie_regex(node: _Trie) -> str:
+    """Longer words first: every branch is tried before the word that ends at this node (if any)."""
+    branches = [re.escape(ch) + _trie_regex(sub) for ch, sub in node.items() if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
+    return body + "?" if "" in node else body
 
 
 @cache
@@ -135,7 +172,7 @@ def vocab() -> _Vocab:
         unit_after=re.compile(
             rf"(?:[ \t]?-?[ \t]?)(?P<u>{_alt([u for u in units if len(u) > 1 or u == '%'])})(?![\w])"
             # a one-letter unit after a space only in lower case and standing alone ("300 s", "30 d")
-            rf"|[ \t](?P<u1>(?-i:{_alt(d['spaced_letter_units'])}))(?![\w'’])",
+            rf"|[ \t](?P<u1>(?-i:{_alt(d['spaced_letter_units'], ignorecase=False)}))(?![\w'’])",
             re.IGNORECASE,
         ),
         scale_after=re.compile(rf"[ \t-]+(?P<s>{_alt(list(scale_words))})\b", re.IGNORECASE),
@@ -265,39 +302,66 @@ def _make(dim: str, number: float, factor: float, den: float, start: int, end: i
     return Quantity(dim, value, number, start, end, text[start:end], factor)
 
 
-# where a quantity written with digits can start: a currency sign, a percentile's "p", or the digits
-_DIGIT_START = re.compile(r"(?:US\$|[$€£¥₹])\s?\.?\d|[pP]\d|\.?\d")
+_DIGITS = re.compile(r"\d+")
+_CURRENCY_SIGNS = frozenset("$€£¥₹")
 
 
-def _candidates(text: str, tokens: Sequence[Token], v: _Vocab) -> list[re.Match[str]]:
-    """Matches of the quantity patterns: the digit pattern over the text (when it has digits) and the
-    word pattern only where a token could start a number word, which keeps the scan cheap."""
+def _digit_start(text: str, ds: int) -> int:
+    r"""Where a quantity written with the digits at ``ds`` can start: at a currency sign before them
+    ("$40", "US$ 5", "€.5": the sign, then at most one space and a dot), at a percentile's "p" ("p99"), at
+    a dot (".5"), or at the digits. This is where a scan for the leftmost match of
+    ``(?:US\$|[$€£¥₹])\s?\.?\d+|[pP]\d+|\.?\d+`` would find them (a match never starts right after a digit,
+    nor inside an earlier one, as every digit run ends the match before it)."""
+    k = ds
+    if k and text[k - 1] in "pP":
+        return k - 1
+    if k and text[k - 1] == ".":
+        k -= 1
+    dot = k
+    if k and text[k - 1].isspace():
+        k -= 1
+    if k and text[k - 1] in _CURRENCY_SIGNS:
+        k -= 1
+        return k - 2 if k >= 2 and text[k - 2 : k] == "US" and text[k] == "$" else k
+    return dot
+
+
+def _candidates(tokens: Tokens, v: _Vocab) -> list[re.Match[str]]:
+    """Matches of the quantity patterns: the digit pattern where a run of digits (or a currency sign or
+    "p" right before it) starts, and the word pattern only where a token could start a number word, which
+    keeps the scan cheap."""
+    text = tokens.text
     found: list[re.Match[str]] = []
     last_end = -1
-    for s in _DIGIT_START.finditer(text):
-        if s.start() >= last_end:
-            m = v.digit_pattern.match(text, s.start())
+    for run in _DIGITS.finditer(text):
+        start = _digit_start(text, run.start())
+        if start >= last_end:
+            m = v.digit_pattern.match(text, start)
             if m is not None:
                 found.append(m)
                 last_end = m.end()
-    last_end = -1
-    for t in tokens:
-        if t.start >= last_end and t.lower in v.word_triggers:
-            m = v.word_pattern.match(text, t.start)
-            if m is not None and m.group():
-                found.append(m)
-                last_end = m.end()
-    found.sort(key=lambda m: m.start())
+    triggers = v.word_triggers.intersection(tokens.last)
+    if triggers:
+        last_end = -1
+        starts = tokens.starts
+        for k in tokens.positions(triggers):
+            if starts[k] >= last_end:
+                m = v.word_pattern.match(text, starts[k])
+                if m is not None and m.group():
+                    found.append(m)
+                    last_end = m.end()
+        if len(found) > 1:
+            found.sort(key=lambda m: m.start())
     return found
 
 
-def find(text: str, tokens: Sequence[Token], skip_after: frozenset[int] = frozenset()) -> list[Quantity]:
-    """Every quantity in ``text`` (``tokens`` is its tokenisation). ``skip_after``: offsets where a
-    technology name ends, so the version number right after it (Python 3.11, OAuth 2.0) is not read
-    as a quantity."""
+def find(tokens: Tokens, skip_after: frozenset[int] = frozenset()) -> list[Quantity]:
+    """Every quantity in the tokenised text. ``skip_after``: offsets where a technology name ends, so
+    the version number right after it (Python 3.11, OAuth 2.0) is not read as a quantity."""
+    text = tokens.text
     v = vocab()
     out: list[Quantity] = []
-    for m in _candidates(text, tokens, v):
+    for m in _candidates(tokens, v):
         kind = m.lastgroup
         start, end = m.start(), m.end()
         if out and start < out[-1].end:
@@ -361,7 +425,7 @@ _VERSION = re.compile(r"\d+\.\d+(?:\.\d+)*(?![\d.])|\d{1,2}(?![\d.,])")
 def _follows_version_anchor(text: str, pos: int, anchors: frozenset[int]) -> bool:
     """True when the digits at ``pos`` are a version right after a technology name (with a space, slash
     or 'v'): "Python 3.11", "Java 17", "HTTP/2" — but not "Nginx 504 errors"."""
-    if not _VERSION.match(text, pos):
+    if not anchors:
         return False
     i = pos
     if i > 0 and text[i - 1] in "vV":
@@ -369,7 +433,7 @@ def _follows_version_anchor(text: str, pos: int, anchors: frozenset[int]) -> boo
     j = i
     while j > 0 and text[j - 1] in " /\t":
         j -= 1
-    return j in anchors and j != i
+    return j in anchors and j != i and _VERSION.match(text, pos) is not None
 
 
 def _spread_range_units(text: str, qs: list[Quantity], v: _Vocab) -> list[Quantity]:
@@ -383,30 +447,51 @@ def _spread_range_units(text: str, qs: list[Quantity], v: _Vocab) -> list[Quanti
                 value = a.number * b.factor
                 if b.dim.startswith("rate:") and b.number:
                     value = value * (b.value / (b.number * b.factor))
-                qs[k - 1] = replace(
-                    a, dim=b.dim if b.dim.startswith("rate:") else base_dim, value=value, factor=b.factor
+                qs[k - 1] = a._replace(
+                    dim=b.dim if b.dim.startswith("rate:") else base_dim, value=value, factor=b.factor
                 )
     return qs
 
 
-def supports(q: Quantity, facts: list[Quantity]) -> bool:
-    """Does any input quantity support bullet quantity ``q``?"""
-    if q.dim == "literal":
-        return any(p.dim == "literal" and p.literal == q.literal for p in facts)
-    if q.dim == "vague":
-        return any(
-            (p.dim == "vague" and p.literal == q.literal)
-            or (p.dim not in ("vague", "literal") and q.low <= p.number < q.high)
-            for p in facts
-        )
-    for p in facts:
-        if p.dim == q.dim and _same(p.value, q.value):
+class QuantityIndex:
+    """The input's quantities arranged for ``supports``: grouped by dimension once per request, so
+    checking a bullet's quantity compares it only with input quantities that could support it."""
+
+    __slots__ = ("by_dim", "literals", "numbers", "rate_values", "vague_literals")
+
+    def __init__(self, facts: Sequence[Quantity]) -> None:
+        by_dim: dict[str, list[float]] = {}
+        rate_values: dict[str, list[float]] = {}
+        for p in facts:
+            by_dim.setdefault(p.dim, []).append(p.value)
+            if p.dim.startswith("rate:"):
+                rate_values.setdefault(p.dim[5:], []).append(p.number * p.factor)
+        self.by_dim = by_dim
+        self.rate_values = rate_values  # "rate:<dim>" quantities by <dim>: their value without the rate
+        self.literals = frozenset(p.literal for p in facts if p.dim == "literal")
+        self.vague_literals = frozenset(p.literal for p in facts if p.dim == "vague")
+        self.numbers = tuple(p.number for p in facts if p.dim not in ("vague", "literal"))
+
+
+def supports(q: Quantity, index: QuantityIndex) -> bool:
+    """Does any input quantity (arranged in ``index``) support bullet quantity ``q``?"""
+    dim = q.dim
+    if dim == "literal":
+        return q.literal in index.literals
+    if dim == "vague":
+        return q.literal in index.vague_literals or any(q.low <= n < q.high for n in index.numbers)
+    # equal values first (the usual case, and what ``_same`` says first), then close ones
+    value = q.value
+    same_dim = index.by_dim.get(dim, ())
+    if value in same_dim:
+        return True
+    if dim == "count":
+        number = q.number
+        if number in index.numbers or any(_same(n, number) for n in index.numbers):
             return True
-        if q.bare and p.dim not in ("vague", "literal") and _same(p.number, q.number):
-            return True
-        if p.dim == "rate:" + q.dim and _same(p.number * p.factor, q.value):
-            return True  # "$40k/yr" supports "$40k": dropping the rate claims less
-    return False
+    # "$40k/yr" supports "$40k": dropping the rate claims less
+    rates = index.rate_values.get(dim, ())
+    return value in rates or any(_same(x, value) for x in same_dim) or any(_same(x, value) for x in rates)
 
 
 _DIM_NAMES = {
@@ -429,14 +514,15 @@ def describe(q: Quantity) -> str:
     return _DIM_NAMES.get(q.dim, "number")
 
 
-def nearest(q: Quantity, facts: list[Quantity]) -> Quantity | None:
-    """The input quantity closest to ``q``: same dimension first, then closest in magnitude."""
-    best: Quantity | None = None
+def nearest(q: Quantity, facts: Sequence[Quantity]) -> int:
+    """Position in ``facts`` of the input quantity closest to ``q`` (-1 when there is none): same dimension
+    first, then closest in magnitude; the first of equally close ones."""
+    best = -1
     best_key: tuple[int, float] | None = None
-    for p in facts:
+    for k, p in enumerate(facts):
         same_dim = 0 if p.dim == q.dim else 1
         a, b = abs(p.value) or 1e-12, abs(q.value) or 1e-12
         key = (same_dim, abs(math.log10(a) - math.log10(b)))
         if best_key is None or key < best_key:
-            best, best_key = p, key
+            best, best_key = k, key
     return best

@@ -10,16 +10,16 @@ notes that state no ladder verb) applies.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from service.guard._data import load
-from service.guard._text import GAP_CLAUSE, GAP_COMMA, GAP_JOIN, PhraseTable, Token, ngram_matches, norm_phrase
+from service.guard._text import GAP_CLAUSE, GAP_COMMA, GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     level: int
     text: str
     start: int
@@ -95,22 +95,23 @@ def vocab() -> _Vocab:
     )
 
 
-def _is_verb(tokens: Sequence[Token], i: int, j: int, form: _Form, v: _Vocab) -> bool:
+def _is_verb(tokens: Tokens, i: int, j: int, form: _Form, v: _Vocab) -> bool:
     """Is the ladder word at tokens[i:j] used as a verb here (not "the design doc", "lead time")?"""
+    lowers, gaps = tokens.lowers, tokens.gaps
     if form.role:
         # "Tech lead for X", "as (the) team lead" — not "handed it over to the new team lead"
         k = i - 1
-        if k > 0 and tokens[k].lower in v.role_articles and tokens[k].gap == GAP_JOIN:
+        if k > 0 and lowers[k] in v.role_articles and gaps[k] == GAP_JOIN:
             k -= 1
-        return tokens[i].gap != GAP_JOIN or tokens[k].lower in v.role_triggers
+        return gaps[i] != GAP_JOIN or lowers[k] in v.role_triggers
     if form.phrase:
         return True
-    word = tokens[i].lower
-    if j < len(tokens) and tokens[j].gap == GAP_JOIN and tokens[j].lower in v.not_ownership.get(word, ()):
+    word = lowers[i]
+    if j < tokens.n and gaps[j] == GAP_JOIN and lowers[j] in v.not_ownership.get(word, ()):
         return False
-    if tokens[i].gap != GAP_JOIN:
+    if gaps[i] != GAP_JOIN:
         return True  # first word of a sentence, clause or list item ("Designed X, wrote Y")
-    prev = tokens[i - 1].lower
+    prev = lowers[i - 1]
     if prev[:1].isdigit():
         return False  # "a 70% cut", "3 builds"
     if form.past:
@@ -118,61 +119,84 @@ def _is_verb(tokens: Sequence[Token], i: int, j: int, form: _Form, v: _Vocab) ->
     return prev in v.triggers or prev.endswith("ly")
 
 
-def _dampened(tokens: Sequence[Token], i: int, v: _Vocab) -> bool:
+def _dampened(tokens: Tokens, i: int, v: _Vocab) -> bool:
     """Is the verb at ``i`` under a helper phrase ("helped ...", "the team ...", "was part of ...")?"""
+    gaps = tokens.gaps
     lo = i
-    while lo > 0 and i - lo < v.damp_window and tokens[lo].gap == GAP_JOIN:
+    while lo > 0 and i - lo < v.damp_window and gaps[lo] == GAP_JOIN:
         lo -= 1
     if lo == i:
         return False
-    window = tokens[lo:i]
-    last_cancel = max((k for k, t in enumerate(window) if t.lower in v.cancel), default=-1)
-    hits = ngram_matches(window, v.damp_table)
+    hits = ngram_matches(tokens, v.damp_table, lo, i)
+    if not hits:
+        return False
+    lowers, cancel = tokens.lowers, v.cancel
+    last_cancel = max((k for k in range(lo, i) if lowers[k] in cancel), default=-1)
     return any(start > last_cancel for start, _, _ in hits)
 
 
-def _content(tokens: Iterable[Token], tech_words: dict[int, str], v: _Vocab) -> set[str]:
-    out: set[str] = set()
-    for t in tokens:
-        word = tech_words.get(t.pos)
-        if word is None:
-            word = v.abbreviations.get(t.lower, t.lower)
-            if word in v.generic or word in v.ladder_words or not word.isalpha():
-                continue
-            if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-                word = word[:-1]
-        out.add(word)
-    return out
+class _ContentWords(dict[str, str]):
+    """Lower-case word -> the content word it counts as ("" when it does not count). Pure, so remembered."""
+
+    def __missing__(self, word: str) -> str:
+        v = vocab()
+        out = v.abbreviations.get(word, word)
+        if out in v.generic or out in v.ladder_words or not out.isalpha():
+            out = ""
+        elif len(out) > 3 and out.endswith("s") and not out.endswith("ss"):
+            out = out[:-1]
+        if len(self) < 16384:
+            self[word] = out
+        return out
 
 
-def find(text: str, tokens: tuple[Token, ...], tech_words: dict[int, str]) -> list[Claim]:
-    """Every ownership claim in ``text`` with its rung and the content words of the work it governs.
+_CONTENT_WORDS = _ContentWords()
 
-    ``tech_words`` maps token index to a canonical technology name, so "k8s" and "Kubernetes" meet.
+
+_NO_WORD = frozenset({""})
+
+
+def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
+    """Every ownership claim in the tokenised text with its rung and the content words of the work it
+    governs. ``tech_words`` maps token index to a canonical technology name, so "k8s" and "Kubernetes" meet.
     """
     v = vocab()
     found: list[tuple[int, int, int]] = []  # (first token, end token, level)
+    damp_possible: bool | None = None  # whether any helper phrase can start in the text at all
     for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
         if not _is_verb(tokens, i, j, form, v):
             continue
-        level = 1 if form.level > 1 and _dampened(tokens, i, v) else form.level
+        level = form.level
+        if level > 1:
+            if damp_possible is None:
+                damp_possible = not v.damp_table.heads.isdisjoint(tokens.last)
+            if damp_possible and _dampened(tokens, i, v):
+                level = 1
         found.append((i, j, level))
+    if not found:
+        return []
     claims: list[Claim] = []
-    n = len(tokens)
+    n = tokens.n
+    text, lowers, gaps, starts, ends = tokens.text, tokens.lowers, tokens.gaps, tokens.starts, tokens.ends
+    # the content word each token counts as ("" for none); a token inside a technology name counts as that name
+    content = list(map(_CONTENT_WORDS.__getitem__, lowers))
+    for k, name in tech_words.items():
+        content[k] = name
+    object_stops = v.object_stops
     for k, (i, j, level) in enumerate(found):
         # the segment: back to the clause start for the clause's first claim, on to the next claim
         seg_start = i
-        if k == 0 or any(tokens[x].gap == GAP_CLAUSE for x in range(found[k - 1][1], i + 1)):
-            while seg_start > 0 and tokens[seg_start].gap != GAP_CLAUSE:
+        if k == 0 or GAP_CLAUSE in gaps[found[k - 1][1] : i + 1]:
+            while seg_start > 0 and gaps[seg_start] != GAP_CLAUSE:
                 seg_start -= 1
         seg_end = j
         nxt = k + 1
         while True:
             stop = found[nxt][0] if nxt < len(found) else n
-            while seg_end < stop and tokens[seg_end].gap != GAP_CLAUSE:
-                seg_end += 1
-            words = _content(tokens[seg_start:seg_end], tech_words, v)
+            if seg_end < stop:
+                seg_end = gaps.index(GAP_CLAUSE, seg_end, stop) if GAP_CLAUSE in gaps[seg_end:stop] else stop
+            words = frozenset(content[seg_start:seg_end]) - _NO_WORD
             # "designed and built X": a verb with no object of its own shares the next one's
             if words or nxt >= len(found) or seg_end < stop:
                 break
@@ -180,32 +204,65 @@ def find(text: str, tokens: tuple[Token, ...], tech_words: dict[int, str]) -> li
             nxt += 1
         obj_end = j
         while (
-            obj_end < seg_end
-            and tokens[obj_end].lower not in v.object_stops
-            and (obj_end == j or tokens[obj_end].gap != GAP_COMMA)
+            obj_end < seg_end and lowers[obj_end] not in object_stops and (obj_end == j or gaps[obj_end] != GAP_COMMA)
         ):
             obj_end += 1
-        obj = _content(tokens[j:obj_end], tech_words, v)
-        start, end = tokens[i].start, tokens[j - 1].end
-        claims.append(Claim(level, text[start:end], start, end, frozenset(words), frozenset(obj)))
+        obj = frozenset(content[j:obj_end]) - _NO_WORD
+        start, end = starts[i], ends[j - 1]
+        claims.append(Claim(level, text[start:end], start, end, words, obj))
     return claims
 
 
-def allowed_level(claim: Claim, facts: Sequence[Claim]) -> tuple[int, Claim | None]:
-    """The highest rung the input supports for the work ``claim`` is about, and the input claim that set it.
+class ClaimIndex:
+    """The input's claims arranged for ``allowed_level``: which claims mention each word (in the direct
+    object, anywhere in the segment), built once per request."""
+
+    __slots__ = ("by_content", "by_obj", "claims", "levels")
+
+    def __init__(self, claims: Sequence[Claim]) -> None:
+        self.claims = tuple(claims)
+        self.levels = tuple(c.level for c in claims)
+        by_obj: dict[str, list[int]] = {}
+        by_content: dict[str, list[int]] = {}
+        for k, c in enumerate(claims):
+            for word in c.obj:
+                by_obj.setdefault(word, []).append(k)
+            for word in c.content:
+                by_content.setdefault(word, []).append(k)
+        self.by_obj = by_obj
+        self.by_content = by_content
+
+
+def _sharing(words: frozenset[str], index: dict[str, list[int]]) -> list[int]:
+    """Positions (in input order) of the claims sharing a word with ``words``."""
+    hits = [index[w] for w in words if w in index]
+    if not hits:
+        return []
+    if len(hits) == 1:
+        return hits[0]
+    return sorted(set().union(*hits))
+
+
+def allowed_level(claim: Claim, index: ClaimIndex) -> tuple[int, int]:
+    """The highest rung the input supports for the work ``claim`` is about, and the position of the input
+    claim that set it (-1 when none did).
 
     "About the same work" means sharing a word of the direct object ("built the schema stitching" is not
     about "built the gateway"); failing that, a word anywhere in the segment; failing that, any claim.
     """
-    about = [f for f in facts if f.obj & claim.obj] if claim.obj else []
+    about = _sharing(claim.obj, index.by_obj) if claim.obj else []
     if not about:
-        about = [f for f in facts if f.content & claim.content]
-    pool = about or list(facts)
-    if not pool:
-        return vocab().implicit_level, None
-    best = max(pool, key=lambda f: f.level)
-    return best.level, best
+        about = _sharing(claim.content, index.by_content)
+    levels = index.levels
+    if about:
+        best = max(about, key=levels.__getitem__)
+    elif levels:
+        best = max(range(len(levels)), key=levels.__getitem__)
+    else:
+        return vocab().implicit_level, -1
+    return levels[best], best
 
 
 def level_name(level: int) -> str:
-    return vocab().level_names.get(level, str(level))
+    name = vocab().level_names.get(level)
+    return str(level) if name is None else name

@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from service.guard._data import load
-from service.guard._text import PhraseTable, Token, ngram_matches, norm_phrase
+from service.guard._text import PhraseTable, Tokens, ngram_matches, norm_phrase
 
 
-@dataclass(frozen=True, slots=True)
-class ScopeMention:
+class ScopeMention(NamedTuple):
     concept: str
     label: str
     text: str
@@ -26,6 +26,7 @@ class _Vocab:
     table: PhraseTable
     labels: dict[str, str]
     percent_pattern: re.Pattern[str]
+    percent_value: str  # the digits the pattern starts with: a text without them has no match
     percent_concept: str
 
 
@@ -41,23 +42,27 @@ def vocab() -> _Vocab:
     for phrase in d["neutral"]:
         table[norm_phrase(phrase)] = ""  # idioms that only look like scope claims
     pa = d["percent_absolute"]
-    value = re.escape(str(pa["value"]))
+    digits = str(pa["value"])
+    value = re.escape(digits)
     return _Vocab(
         table=PhraseTable(table),
         labels=labels,
         percent_pattern=re.compile(rf"(?<![\w.]){value}(?:\.0+)?\s?(?:%|percent\b|per cent\b)", re.IGNORECASE),
+        percent_value=digits,
         percent_concept=pa["concept"],
     )
 
 
-def find(text: str, tokens: tuple[Token, ...]) -> list[ScopeMention]:
+def find(tokens: Tokens) -> list[ScopeMention]:
     v = vocab()
     out: list[ScopeMention] = []
+    text, starts, ends, labels = tokens.text, tokens.starts, tokens.ends, v.labels
     for i, j, concept in ngram_matches(tokens, v.table):
         assert isinstance(concept, str)
         if concept:
-            start, end = tokens[i].start, tokens[j - 1].end
-            out.append(ScopeMention(concept, v.labels[concept], text[start:end], start, end))
-    for m in v.percent_pattern.finditer(text):
-        out.append(ScopeMention(v.percent_concept, v.labels[v.percent_concept], m.group(), m.start(), m.end()))
+            start, end = starts[i], ends[j - 1]
+            out.append(ScopeMention(concept, labels[concept], text[start:end], start, end))
+    if v.percent_value in text:
+        for m in v.percent_pattern.finditer(text):
+            out.append(ScopeMention(v.percent_concept, labels[v.percent_concept], m.group(), m.start(), m.end()))
     return out

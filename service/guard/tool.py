@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from service.guard._data import load
-from service.guard._text import GAP_CLAUSE, GAP_JOIN, PhraseTable, Token, ngram_matches, norm_phrase
+from service.guard._text import GAP_CLAUSE, GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase
 
 
-@dataclass(frozen=True, slots=True)
-class TechMention:
+class TechMention(NamedTuple):
     name: str
     text: str
     start: int
@@ -64,41 +64,43 @@ def vocab() -> _Vocab:
     )
 
 
-def _is_technology_here(text: str, tokens: tuple[Token, ...], i: int, j: int, entry: _Entry, *, in_input: bool) -> bool:
+def _is_technology_here(tokens: Tokens, i: int, j: int, entry: _Entry, *, in_input: bool) -> bool:
     """Decide whether an ambiguous form (Go, React, Spring…) names the technology at tokens[i:j].
 
     Notes are often all lower case ("ported the parser to rust"), so in the input a few more preceding
     words count as a technology context than in a bullet."""
     v = vocab()
-    first, last = tokens[i], tokens[j - 1]
-    surface = text[first.start : last.end]
-    nxt = tokens[j] if j < len(tokens) and tokens[j].gap != GAP_CLAUSE else None
-    prev = tokens[i - 1] if i > 0 and first.gap != GAP_CLAUSE else None
+    text, lowers, gaps = tokens.text, tokens.lowers, tokens.gaps
+    first_start, last_end = tokens.starts[i], tokens.ends[j - 1]
+    surface = text[first_start:last_end]
+    nxt = j if j < tokens.n and gaps[j] != GAP_CLAUSE else -1
+    prev = i - 1 if i > 0 and gaps[i] != GAP_CLAUSE else -1
     key = surface.lower()
-    if nxt is not None and nxt.gap == GAP_JOIN and nxt.lower in v.not_before.get(key, frozenset()):
+    if nxt >= 0 and gaps[nxt] == GAP_JOIN and lowers[nxt] in v.not_before.get(key, frozenset()):
         return False
-    in_parens = first.start > 0 and text[first.start - 1] == "(" and text[last.end : last.end + 1] == ")"
+    in_parens = first_start > 0 and text[first_start - 1] == "(" and text[last_end : last_end + 1] == ")"
     if in_parens:
         return True
-    sentence_initial = first.gap == GAP_CLAUSE
+    sentence_initial = gaps[i] == GAP_CLAUSE
     if surface == entry.canonical and not sentence_initial:
         return True
-    if prev is not None and prev.lower in (v.before_input if in_input else v.before_strict):
+    if prev >= 0 and lowers[prev] in (v.before_input if in_input else v.before_strict):
         return True
-    if nxt is not None and (nxt.lower in v.after or nxt.lower[:1].isdigit()):
+    if nxt >= 0 and (lowers[nxt] in v.after or lowers[nxt][:1].isdigit()):
         return True  # "Go service", "Node 18"
-    return bool(prev is not None and (text[prev.end : first.start].strip() in {"+", "/", "&"}))
+    return bool(prev >= 0 and (text[tokens.ends[prev] : first_start].strip() in {"+", "/", "&"}))
 
 
-def find(text: str, tokens: tuple[Token, ...], *, in_input: bool = False) -> list[TechMention]:
-    """Every technology mentioned in ``text`` (``in_input``: the text is notes or evidence)."""
+def find(tokens: Tokens, *, in_input: bool = False) -> list[TechMention]:
+    """Every technology mentioned in the tokenised text (``in_input``: the text is notes or evidence)."""
     v = vocab()
     out: list[TechMention] = []
+    text, starts, ends = tokens.text, tokens.starts, tokens.ends
     for i, j, value in ngram_matches(tokens, v.table):
         assert isinstance(value, _Entry)
-        if value.ambiguous and not _is_technology_here(text, tokens, i, j, value, in_input=in_input):
+        if value.ambiguous and not _is_technology_here(tokens, i, j, value, in_input=in_input):
             continue
-        start, end = tokens[i].start, tokens[j - 1].end
+        start, end = starts[i], ends[j - 1]
         out.append(TechMention(value.name, text[start:end], start, end, i, j))
     return out
 

@@ -12,9 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from service.deps import SettingsDep
 from service.deps_llm import LLMClientDep
 from service.errors import LLMError
-from service.guard import EvidenceItem
-from service.pipeline import prompt_versions, rewrite
+from service.metrics import record_rewrite
+from service.pipeline import prompt_versions
 from service.problems import ProblemError, request_id_of
+from service.rewriting import run_rewrite
 from service.schemas_api import Problem, ValidationProblem
 from service.schemas_rewrite import RewriteRequest, RewriteResponse, rewrite_limit_errors
 
@@ -30,7 +31,15 @@ REQUEST_EXAMPLES: dict[str, Any] = {
             "redact": ["Dana"],
             "options": {"max_bullets": 2, "temperature": 0.2},
         },
-    }
+    },
+    "tailored": {
+        "summary": "Tailored to a job posting (the answer's `match` says what the notes support)",
+        "value": {
+            "notes": "moved the session store to postgres; added an index on user_id; on call for the auth service",
+            "job_description": "Backend engineer: PostgreSQL, Kafka, on-call rotation, microservices.",
+            "options": {"max_bullets": 2},
+        },
+    },
 }
 
 
@@ -44,14 +53,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem("A field is missing or breaks a limit, or `options.prompt` is unknown.", ValidationProblem),
     500: _problem("Unexpected server error (generic detail; quote the request_id)."),
     502: _problem("The model's endpoint failed or refused the request (`llm-bad-gateway`)."),
-    503: _problem("The model could not be reached or is rate limited (`llm-unavailable`); may carry Retry-After."),
+    503: _problem(
+        "The model could not be reached or is rate limited (`llm-unavailable`), or this service is running its "
+        "maximum of concurrent LLM calls (`llm-overloaded`); may carry Retry-After."
+    ),
     504: _problem("The model did not answer in time (`llm-timeout`)."),
 }
 
 
 def _problem_from(exc: LLMError) -> ProblemError:
     headers = {}
-    if exc.status == 503 and exc.retry_after_s is not None:
+    if exc.status in (429, 503) and exc.retry_after_s is not None:
         headers["Retry-After"] = str(math.ceil(exc.retry_after_s))
     return ProblemError(exc.status, exc.title, exc.message, type=exc.slug, headers=headers)
 
@@ -64,7 +76,9 @@ def _problem_from(exc: LLMError) -> ProblemError:
         "runs the truthfulness guard on every bullet against the original notes and evidence. Refused "
         "bullets are fed back to the model (at most `max_reasks` times, a server setting). Only accepted "
         "bullets are returned in `bullets`; refused ones are in `rejected` with their violations. When "
-        "nothing survives, `bullets` is empty: no fallback text is ever made up."
+        "nothing survives, `bullets` is empty: no fallback text is ever made up. Each accepted bullet carries "
+        "non-blocking `warnings` (weak-bullet lint); `questions` asks for the proof the notes lack; with a "
+        "`job_description`, `match` lists the posting's technologies and keywords the notes support, and gaps."
     ),
     response_model=RewriteResponse,
     responses=ERROR_RESPONSES,
@@ -90,22 +104,11 @@ async def rewrite_notes(
         raise RequestValidationError(errors)
 
     try:
-        result = await rewrite(
-            llm,
-            body.notes,
-            [EvidenceItem(id=item.id, text=item.text) for item in body.evidence],
-            body.redact,
-            model=options.model or settings.model,
-            max_bullets=options.max_bullets,
-            max_reasks=settings.max_reasks,
-            prompt_version=options.prompt,
-            temperature=options.temperature,
-            timeout=settings.llm_timeout_s,
-            budget_s=settings.rewrite_timeout_s,
-        )
+        result = await run_rewrite(llm, body, settings)
     except LLMError as exc:
         _log.warning("rewrite_failed", error=type(exc).__name__, status=exc.status)
         raise _problem_from(exc) from exc
+    record_rewrite(request, result)
 
     _log.info(
         "rewritten",
@@ -115,5 +118,7 @@ async def rewrite_notes(
         prompt_version=result.prompt_version,
         n_evidence=len(body.evidence),
         n_redact_terms=len(body.redact),
+        has_job_description=body.job_description is not None,
     )
-    return RewriteResponse.from_result(result, request_id_of(request.scope))
+    # warnings per accepted bullet, questions and the posting match: computed here, from the request
+    return RewriteResponse.from_result(result, request_id_of(request.scope), body)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.exceptions import RequestValidationError
 
 from service.deps import SettingsDep
+from service.metrics import record_verify
 from service.schemas_api import Problem, ValidationProblem, VerifyRequest, VerifyResponse, limit_errors
 from service.verification import run_verify
 
@@ -21,6 +22,7 @@ _NOTES = (
 )
 
 _ACCEPTED_BULLET = "Helped debug a memory leak in the notification worker, cutting its RSS from 1.2 GB to 400 MB."
+_WEAK_BULLET = "Worked on microservices and built REST APIs."
 
 REQUEST_EXAMPLES: dict[str, Any] = {
     "accepted": {
@@ -42,6 +44,10 @@ REQUEST_EXAMPLES: dict[str, Any] = {
             ],
         },
     },
+    "weak": {
+        "summary": "A true bullet that reads as weak (non-blocking warnings)",
+        "value": {"notes": "worked on microservices; built REST APIs", "bullets": [_WEAK_BULLET]},
+    },
 }
 
 RESPONSE_EXAMPLES: dict[str, Any] = {
@@ -53,6 +59,7 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
                     "bullet": _ACCEPTED_BULLET,
                     "verdict": "accepted",
                     "violations": [],
+                    "warnings": [],
                 }
             ]
         },
@@ -65,6 +72,7 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
                     "bullet": "Helped debug a memory leak in the notification worker.",
                     "verdict": "accepted",
                     "violations": [],
+                    "warnings": [],
                 },
                 {
                     "bullet": "Led a 70% cut in memory use across all services.",
@@ -100,7 +108,46 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
                             ),
                         },
                     ],
+                    "warnings": [],
                 },
+            ]
+        },
+    },
+    "weak": {
+        "summary": "Accepted, with the weak spans flagged (warnings never change a verdict)",
+        "value": {
+            "results": [
+                {
+                    "bullet": _WEAK_BULLET,
+                    "verdict": "accepted",
+                    "violations": [],
+                    "warnings": [
+                        {
+                            "code": "vague-verb",
+                            "text": "Worked on",
+                            "start": 0,
+                            "end": 9,
+                            "message": "'Worked on' says you were near the work, not what you did in it.",
+                            "fix": "Name your own action and the system it touched.",
+                        },
+                        {
+                            "code": "unnamed-services",
+                            "text": "microservices",
+                            "start": 10,
+                            "end": 23,
+                            "message": "'microservices' names an architecture, not a system.",
+                            "fix": "Name the services you touched and the boundary between them.",
+                        },
+                        {
+                            "code": "generic-api",
+                            "text": "REST APIs",
+                            "start": 34,
+                            "end": 43,
+                            "message": "'REST APIs' with no consumer or contract reads as boilerplate.",
+                            "fix": "Say who consumed it and what the contract guaranteed (as the notes state it).",
+                        },
+                    ],
+                }
             ]
         },
     },
@@ -127,7 +174,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "`redact` once, then every bullet is checked against them. A bullet is `rejected` when it "
         "claims a metric, tool, ownership or scope the inputs do not support, or mentions a "
         "redacted term; each violation gives the offending span and a hint. "
-        "Results come back in the order the bullets were sent."
+        "Results come back in the order the bullets were sent. Each result also carries `warnings`: spans a "
+        "reviewer reads as weak ('worked on', 'scalable' with no scale, 'REST APIs' with no consumer), with the "
+        "reason and the proof that would fix them; warnings never change a verdict."
     ),
     response_model=VerifyResponse,
     responses={200: {"content": {"application/json": {"examples": RESPONSE_EXAMPLES}}}, **ERROR_RESPONSES},
@@ -135,6 +184,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def verify(
     body: Annotated[VerifyRequest, Body(openapi_examples=REQUEST_EXAMPLES)],
     settings: SettingsDep,
+    request: Request,
 ) -> VerifyResponse:
     errors = limit_errors(body, settings)
     if errors:
@@ -147,4 +197,5 @@ def verify(
         n_evidence=len(body.evidence),
         n_redact_terms=len(body.redact),
     )
+    record_verify(request, response)
     return response

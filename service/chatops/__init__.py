@@ -1,0 +1,9 @@
+"""Chat-ops: ``/bullets`` slash commands for Slack and Mattermost (routes in :mod:`service.routes.chatops`).
+
+A command is verified (Slack signature / Mattermost token), acknowledged at once, worked on in the
+background (the same rewrite pipeline and guard as the API) and answered at its ``response_url``.
+"""
+
+from service.chatops._state import ChatopsState, ChatopsStats, JobRunner, chatops_state
+
+__all__ = ["ChatopsState", "ChatopsStats", "JobRunner", "chatops_state"]
