@@ -39,8 +39,8 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.errors import LLMTimeout
-from service.guard import EvidenceItem, Violation, check_bullet, extract_facts
 from service.grounding import Grounding
+from service.guard import EvidenceItem, Violation, check_bullet, extract_facts
 from service.guard.redaction import compile_terms, placeholder
 
 _log = structlog.get_logger("bulletguard.pipeline")
