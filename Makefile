@@ -1,6 +1,6 @@
 # bulletguard developer tasks. `make run` and `make test` set up .venv on first use.
 .DEFAULT_GOAL := help
-.PHONY: help venv run test bench load
+.PHONY: help venv system-deps run test bench load eval
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,6 +12,7 @@ help:
 	@echo "make test   - set up .venv, then lint (ruff), type-check (mypy) and test (pytest)"
 	@echo "make bench  - run the guard benchmark (evals/bench_guard.py)"
 	@echo "make load   - load-test /v1/verify and /v1/rewrite against a bare echo endpoint (evals/load.py)"
+	@echo "make eval   - run the eval suite on the bundled local model (report in eval-out/)"
 	@echo "make venv   - create/refresh .venv with the dev and local extras"
 
 venv: $(STAMP)
@@ -24,7 +25,10 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/bulletguard serve --with-local-model
 
-test: venv
+system-deps:
+	scripts/system-deps.sh
+
+test: venv system-deps
 	$(BIN)/ruff check service tests
 	$(BIN)/ruff format --check service tests
 	$(BIN)/mypy
@@ -35,3 +39,6 @@ bench: venv
 
 load: venv
 	$(BIN)/python evals/load.py
+
+eval: venv
+	$(BIN)/bulletguard eval

@@ -78,10 +78,21 @@ class Grounding:
         for stem, start, end in content:
             if not self._known(stem):
                 missing.setdefault(stem, (start, end))
-        if not content or len(missing) < data["min_missing"]:
-            return []
         grounded = sum(1 for stem, _, _ in content if stem not in missing)
-        if grounded / len(content) >= data["min_grounded_share"]:
+        if len(content) < data["min_content_words"]:  # "Helped.", "...", "Improved performance."
+            text = bullet.strip()
+            start = bullet.index(text) if text else 0
+            return [
+                Violation(
+                    "source",
+                    text,
+                    start,
+                    start + len(text),
+                    f"'{text}' says too little to be a bullet: it names none of the work in the input.",
+                    "Name the system, API or data the work touched, as the notes do.",
+                )
+            ]
+        if len(missing) < data["min_missing"] or grounded / len(content) >= data["min_grounded_share"]:
             return []
         return [
             Violation(

@@ -177,18 +177,23 @@ async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _malformed_json(scope: Scope, errors: list[dict[str, Any]]) -> JSONResponse:
+    """The 400 for a body that is not JSON, with the ``errors`` member the documented 400 promises."""
+    return problem_response(
+        scope,
+        status=400,
+        title="Malformed JSON",
+        detail="The request body is not valid JSON.",
+        type=problem_type("malformed-json"),
+        extra={"errors": errors},
+    )
+
+
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = public_errors(exc.errors())
     if any(error["type"] == "json_invalid" for error in errors):
-        return problem_response(
-            request.scope,
-            status=400,
-            title="Malformed JSON",
-            detail="The request body is not valid JSON.",
-            type=problem_type("malformed-json"),
-            extra={"errors": [e for e in errors if e["type"] == "json_invalid"]},
-        )
+        return _malformed_json(request.scope, [e for e in errors if e["type"] == "json_invalid"])
     fields = sorted({_describe_loc(error["loc"]) for error in errors})
     return problem_response(
         request.scope,
@@ -206,13 +211,8 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     if status == 400 and exc.detail == _FASTAPI_BODY_PARSE_ERROR:
         # FastAPI's answer to a body it could not decode at all (e.g. not UTF-8): the same malformed-json
         # problem as a JSON syntax error, with the `errors` member the documented 400 promises.
-        return problem_response(
-            request.scope,
-            status=400,
-            title="Malformed JSON",
-            detail="The request body is not valid JSON.",
-            type=problem_type("malformed-json"),
-            extra={"errors": [{"loc": ["body"], "msg": "The body could not be decoded.", "type": "json_invalid"}]},
+        return _malformed_json(
+            request.scope, [{"loc": ["body"], "msg": "The body could not be decoded.", "type": "json_invalid"}]
         )
     title = _status_title(status)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None

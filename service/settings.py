@@ -163,12 +163,6 @@ class Settings(BaseSettings):
                 raise ValueError("not a rate limit such as `60/minute` or `10/second;600/minute`") from None
         return value
 
-    @field_validator("redis_url", mode="before")
-    @classmethod
-    def _blank_redis_url_is_unset(cls, value: Any) -> Any:
-        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-        return None if isinstance(raw, str) and not raw.strip() else value
-
     @field_validator("redis_url")
     @classmethod
     def _check_redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
@@ -214,18 +208,11 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="Timeout of posting one reply to a slash command's `response_url`, in seconds."
     )
 
-    @field_validator("slack_signing_secret", "mattermost_token", mode="before")
+    @field_validator("redis_url", "slack_signing_secret", "mattermost_token", mode="before")
     @classmethod
     def _blank_secret_is_unset(cls, value: Any) -> Any:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         return None if isinstance(raw, str) and not raw.strip() else value
-
-    @field_validator("slack_allowed_hosts", "mattermost_allowed_hosts", mode="before")
-    @classmethod
-    def _split_hosts(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
     @field_validator("slack_allowed_hosts", "mattermost_allowed_hosts")
     @classmethod
@@ -236,7 +223,7 @@ class Settings(BaseSettings):
                 raise ValueError("each entry must be a host name or `host:port` (no scheme, no path)")
         return hosts
 
-    @field_validator("fallback_models", "api_keys", mode="before")
+    @field_validator("fallback_models", "api_keys", "slack_allowed_hosts", "mattermost_allowed_hosts", mode="before")
     @classmethod
     def _split_comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

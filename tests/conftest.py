@@ -18,6 +18,17 @@ NOTES = "helped debug a memory leak in the notification worker"
 ACCEPTED_BULLET = "Helped debug a memory leak in the notification worker."
 REJECTED_BULLET = "Led a 70% cut in memory use across all services."
 
+# A /v1/rewrite request: notes with two pieces of work, one piece of evidence, a name to keep out. Both
+# ACCEPTED_BULLET and RUNBOOK_BULLET restate its notes.
+REWRITE_NOTES = f"{NOTES}; wrote a runbook for restarting it"
+RUNBOOK_BULLET = "Wrote a runbook for restarting the notification worker."
+REWRITE_BODY: dict[str, Any] = {
+    "notes": REWRITE_NOTES,
+    "evidence": [{"id": "PR-1423", "text": "Fix unbounded retry queue in notification worker"}],
+    "redact": ["Dana"],
+    "options": {"max_bullets": 2},
+}
+
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

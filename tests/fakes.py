@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 from collections import deque
@@ -94,6 +95,40 @@ class FakeLLM:
             completion_tokens=self.completion_tokens,
             cost_usd=self.cost_usd,
         )
+
+
+class SlowLLM:
+    """An ``LLMClient`` whose every call takes ``takes_s`` - unless the test sets ``released`` earlier - then
+    answers ``content``. Counts the calls and the most running at once; ``started`` is set by the first call."""
+
+    def __init__(self, content: str, *, takes_s: float = 10.0) -> None:
+        self.content = content
+        self.takes_s = takes_s
+        self.started = asyncio.Event()
+        self.released = asyncio.Event()
+        self.calls = 0
+        self.running = 0
+        self.peak = 0
+
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str,
+        temperature: float,
+        response_schema: dict[str, Any],
+        timeout: float,
+    ) -> LLMReply:
+        self.calls += 1
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        self.started.set()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.released.wait(), timeout=self.takes_s)
+        finally:
+            self.running -= 1
+        return LLMReply(content=self.content, model="slow-model")
 
 
 def reply(*bullets: tuple[str, list[str], str]) -> str:

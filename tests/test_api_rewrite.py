@@ -17,18 +17,8 @@ from service.errors import LLMBadGateway, LLMTimeout, LLMUnavailable
 from service.llm import LiteLLMClient
 from service.routes import rewrite as rewrite_route
 from service.settings import Settings
+from tests.conftest import ACCEPTED_BULLET, REJECTED_BULLET, REWRITE_BODY, REWRITE_NOTES, RUNBOOK_BULLET
 from tests.fakes import FakeLLM, reply
-
-NOTES = "helped debug a memory leak in the notification worker; wrote a runbook for restarting it"
-GOOD_1 = "Helped debug a memory leak in the notification worker."
-GOOD_2 = "Wrote a runbook for restarting the notification worker."
-BAD = "Led a 70% cut in memory use across all services."
-BODY: dict[str, Any] = {
-    "notes": NOTES,
-    "evidence": [{"id": "PR-1423", "text": "Fix unbounded retry queue in notification worker"}],
-    "redact": ["Dana"],
-    "options": {"max_bullets": 2},
-}
 
 
 def _app(settings: Settings) -> FastAPI:
@@ -52,21 +42,25 @@ def rewrite_client() -> Callable[..., tuple[TestClient, FakeLLM]]:
 
 def test_happy_path(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -> None:
     client, fake = rewrite_client(
-        reply((GOOD_1, ["notes"], "reliability"), (BAD, ["notes"], "performance"), (GOOD_2, ["PR-1423"], "ownership")),
+        reply(
+            (ACCEPTED_BULLET, ["notes"], "reliability"),
+            (REJECTED_BULLET, ["notes"], "performance"),
+            (RUNBOOK_BULLET, ["PR-1423"], "ownership"),
+        ),
         model="openai/default-model",
         max_reasks=0,
     )
 
-    response = client.post("/v1/rewrite", json=BODY, headers={"X-Request-ID": "req-123"})
+    response = client.post("/v1/rewrite", json=REWRITE_BODY, headers={"X-Request-ID": "req-123"})
 
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["bullets"] == [
-        {"text": GOOD_1, "sources": ["notes"], "proof_area": "reliability", "warnings": []},
-        {"text": GOOD_2, "sources": ["PR-1423"], "proof_area": "ownership", "warnings": []},
+        {"text": ACCEPTED_BULLET, "sources": ["notes"], "proof_area": "reliability", "warnings": []},
+        {"text": RUNBOOK_BULLET, "sources": ["PR-1423"], "proof_area": "ownership", "warnings": []},
     ]
     (rejected,) = data["rejected"]
-    assert rejected["text"] == BAD
+    assert rejected["text"] == REJECTED_BULLET
     assert {v["kind"] for v in rejected["violations"]} == {"ownership", "metric", "scope"}
     assert data["reply_errors"] == []
     assert data["attempts"] == 1
@@ -80,13 +74,13 @@ def test_happy_path(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -
 
 
 def test_options_reach_the_model(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -> None:
-    client, fake = rewrite_client(reply((GOOD_1, ["notes"], "reliability")), llm_timeout_s=7.0)
-    body = {**BODY, "options": {"max_bullets": 1, "model": "openai/other", "temperature": 1.5, "prompt": "v1"}}
+    client, fake = rewrite_client(reply((ACCEPTED_BULLET, ["notes"], "reliability")), llm_timeout_s=7.0)
+    body = {**REWRITE_BODY, "options": {"max_bullets": 1, "model": "openai/other", "temperature": 1.5, "prompt": "v1"}}
 
     response = client.post("/v1/rewrite", json=body)
 
     assert response.status_code == 200, response.text
-    assert [b["text"] for b in response.json()["bullets"]] == [GOOD_1]
+    assert [b["text"] for b in response.json()["bullets"]] == [ACCEPTED_BULLET]
     (call,) = fake.calls
     assert (call.model, call.temperature, call.timeout) == ("openai/other", 1.5, 7.0)
     assert "Dana" not in call.text
@@ -95,14 +89,14 @@ def test_options_reach_the_model(rewrite_client: Callable[..., tuple[TestClient,
 def test_all_refused_gives_empty_bullets_with_reasons(
     rewrite_client: Callable[..., tuple[TestClient, FakeLLM]],
 ) -> None:
-    client, fake = rewrite_client(reply((BAD, ["notes"], "performance")), "not json at all", max_reasks=1)
+    client, fake = rewrite_client(reply((REJECTED_BULLET, ["notes"], "performance")), "not json at all", max_reasks=1)
 
-    response = client.post("/v1/rewrite", json=BODY)
+    response = client.post("/v1/rewrite", json=REWRITE_BODY)
 
     assert response.status_code == 200
     data = response.json()
     assert data["bullets"] == []
-    assert [r["text"] for r in data["rejected"]] == [BAD]
+    assert [r["text"] for r in data["rejected"]] == [REJECTED_BULLET]
     assert all(r["violations"] for r in data["rejected"])
     assert data["reply_errors"] and "not valid JSON" in data["reply_errors"][0]
     assert data["attempts"] == 2 == len(fake.calls)
@@ -121,7 +115,7 @@ def test_llm_errors_are_problems(
 ) -> None:
     client, _ = rewrite_client(error)
 
-    response = client.post("/v1/rewrite", json=BODY)
+    response = client.post("/v1/rewrite", json=REWRITE_BODY)
 
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
@@ -137,7 +131,7 @@ def test_llm_errors_are_problems(
 def test_unavailable_passes_retry_after_on(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -> None:
     client, _ = rewrite_client(LLMUnavailable("The model m is unavailable (HTTP 503).", retry_after_s=2.5))
 
-    response = client.post("/v1/rewrite", json=BODY)
+    response = client.post("/v1/rewrite", json=REWRITE_BODY)
 
     assert response.status_code == 503
     assert response.headers["retry-after"] == "3"
@@ -160,7 +154,7 @@ def test_bad_options_are_422(
 ) -> None:
     client, fake = rewrite_client()
 
-    response = client.post("/v1/rewrite", json={**BODY, "options": options})
+    response = client.post("/v1/rewrite", json={**REWRITE_BODY, "options": options})
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -171,7 +165,7 @@ def test_bad_options_are_422(
 def test_unknown_prompt_names_the_known_versions(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -> None:
     client, _ = rewrite_client()
 
-    response = client.post("/v1/rewrite", json={**BODY, "options": {"prompt": "v99"}})
+    response = client.post("/v1/rewrite", json={**REWRITE_BODY, "options": {"prompt": "v99"}})
 
     (error,) = response.json()["errors"]
     assert error["type"] == "unknown_prompt_version"
@@ -181,16 +175,19 @@ def test_unknown_prompt_names_the_known_versions(rewrite_client: Callable[..., t
 @pytest.mark.parametrize(
     ("body", "loc"),
     [
-        ({**BODY, "notes": "   "}, ["body", "notes"]),
-        ({**BODY, "evidence": [{"id": "notes", "text": "x"}]}, ["body", "evidence", 0, "id"]),
-        ({**BODY, "evidence": [{"id": "e1", "text": "x"}, {"id": "e1", "text": "y"}]}, ["body", "evidence", 1, "id"]),
-        ({**BODY, "notes": "x" * (len(NOTES) + 1)}, ["body", "notes"]),
+        ({**REWRITE_BODY, "notes": "   "}, ["body", "notes"]),
+        ({**REWRITE_BODY, "evidence": [{"id": "notes", "text": "x"}]}, ["body", "evidence", 0, "id"]),
+        (
+            {**REWRITE_BODY, "evidence": [{"id": "e1", "text": "x"}, {"id": "e1", "text": "y"}]},
+            ["body", "evidence", 1, "id"],
+        ),
+        ({**REWRITE_BODY, "notes": "x" * (len(REWRITE_NOTES) + 1)}, ["body", "notes"]),
     ],
 )
 def test_bad_input_is_422(
     rewrite_client: Callable[..., tuple[TestClient, FakeLLM]], body: dict[str, Any], loc: list[str | int]
 ) -> None:
-    client, fake = rewrite_client(max_notes_chars=len(NOTES))
+    client, fake = rewrite_client(max_notes_chars=len(REWRITE_NOTES))
 
     response = client.post("/v1/rewrite", json=body)
 
@@ -200,10 +197,12 @@ def test_bad_input_is_422(
 
 
 def test_no_note_or_bullet_text_is_logged(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -> None:
-    client, _ = rewrite_client(reply((GOOD_1, ["notes"], "reliability"), (BAD, ["notes"], "performance")), max_reasks=0)
+    client, _ = rewrite_client(
+        reply((ACCEPTED_BULLET, ["notes"], "reliability"), (REJECTED_BULLET, ["notes"], "performance")), max_reasks=0
+    )
 
     with structlog.testing.capture_logs() as logs:
-        response = client.post("/v1/rewrite", json=BODY)
+        response = client.post("/v1/rewrite", json=REWRITE_BODY)
 
     assert response.status_code == 200
     dumped = json.dumps(logs, default=str).lower()

@@ -331,3 +331,15 @@ def test_python_dash_m_service_help() -> None:
     assert "usage: bulletguard" in result.stdout
     assert "serve" in result.stdout
     assert "verify" in result.stdout
+
+
+def test_eval_is_a_subcommand_of_bulletguard(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["eval", "compare", "--help"])
+    assert exc.value.code == 0
+    assert "usage: bulletguard eval compare" in capsys.readouterr().out
+
+
+def test_eval_compare_of_missing_reports_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["eval", "compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from service.guard import EvidenceItem
 from service.llm import LiteLLMClient, classify
 from service.pipeline import rewrite, wire_schema
 from tests.fakes import LITELLM_WARNINGS, reply
+from tests.openai_stub import completion, stub_client, upstream_error
 
 pytestmark = [pytest.mark.anyio, LITELLM_WARNINGS]
 
@@ -27,23 +28,8 @@ SECRET_NOTE = "helped debug a memory leak in the Zanzibar worker"
 MESSAGES = [{"role": "system", "content": "rules"}, {"role": "user", "content": SECRET_NOTE}]
 
 
-def completion(content: str, model: str = "test-model") -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1,
-        "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49},
-    }
-
-
 def ok(content: str = '{"bullets": []}', model: str = "test-model") -> httpx.Response:
     return httpx.Response(200, json=completion(content, model))
-
-
-def error(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, json={"error": {"message": "upstream says no", "type": "x"}}, headers=headers)
 
 
 @pytest.fixture
@@ -53,16 +39,7 @@ def api() -> Iterator[respx.MockRouter]:
 
 
 def client(**overrides: Any) -> LiteLLMClient:
-    options: dict[str, Any] = {
-        "api_base": API_BASE,
-        "api_key": "test-key",
-        "max_retries": 2,
-        "backoff_base_s": 0.001,
-        "backoff_jitter_s": 0.001,
-        "retry_max_wait_s": 0.01,
-    }
-    options.update(overrides)
-    return LiteLLMClient(**options)
+    return stub_client(API_BASE, **{"max_retries": 2, **overrides})
 
 
 async def complete(llm: LiteLLMClient, model: str = MODEL) -> Any:
@@ -135,7 +112,7 @@ def test_repr_never_shows_the_key() -> None:
 
 
 async def test_429_with_retry_after_is_retried_and_succeeds(api: respx.MockRouter) -> None:
-    route = api.post(URL).mock(side_effect=[error(429, {"Retry-After": "0"}), ok('{"bullets": []}')])
+    route = api.post(URL).mock(side_effect=[upstream_error(429, {"Retry-After": "0"}), ok('{"bullets": []}')])
 
     result = await complete(client())
 
@@ -149,7 +126,9 @@ async def test_retry_after_is_honoured_and_capped(api: respx.MockRouter) -> None
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    api.post(URL).mock(side_effect=[error(503, {"Retry-After": "2"}), error(429, {"Retry-After": "30"}), ok()])
+    api.post(URL).mock(
+        side_effect=[upstream_error(503, {"Retry-After": "2"}), upstream_error(429, {"Retry-After": "30"}), ok()]
+    )
 
     await complete(client(sleep=sleep, retry_max_wait_s=5.0))
 
@@ -157,7 +136,7 @@ async def test_retry_after_is_honoured_and_capped(api: respx.MockRouter) -> None
 
 
 async def test_no_retry_starts_past_the_retry_budget(api: respx.MockRouter) -> None:
-    route = api.post(URL).mock(side_effect=[error(503, {"Retry-After": "3"}), ok()])
+    route = api.post(URL).mock(side_effect=[upstream_error(503, {"Retry-After": "3"}), ok()])
 
     with pytest.raises(LLMUnavailable, match="HTTP 503") as caught:
         await complete(client(retry_budget_s=1.0, retry_max_wait_s=10.0))
@@ -167,7 +146,7 @@ async def test_no_retry_starts_past_the_retry_budget(api: respx.MockRouter) -> N
 
 
 async def test_persistent_500_is_a_bad_gateway(api: respx.MockRouter) -> None:
-    route = api.post(URL).mock(return_value=error(500))
+    route = api.post(URL).mock(return_value=upstream_error(500))
 
     with pytest.raises(LLMBadGateway, match=r"HTTP 500, after 3 attempts") as caught:
         await complete(client(max_retries=2))
@@ -178,7 +157,7 @@ async def test_persistent_500_is_a_bad_gateway(api: respx.MockRouter) -> None:
 
 
 async def test_persistent_429_is_unavailable(api: respx.MockRouter) -> None:
-    route = api.post(URL).mock(return_value=error(429))
+    route = api.post(URL).mock(return_value=upstream_error(429))
 
     with pytest.raises(LLMUnavailable, match="rate limited") as caught:
         await complete(client(max_retries=1))
@@ -188,7 +167,7 @@ async def test_persistent_429_is_unavailable(api: respx.MockRouter) -> None:
 
 
 async def test_a_refused_request_is_not_retried(api: respx.MockRouter) -> None:
-    route = api.post(URL).mock(return_value=error(400))
+    route = api.post(URL).mock(return_value=upstream_error(400))
 
     with pytest.raises(LLMBadGateway, match="refused the request"):
         await complete(client())
@@ -230,7 +209,9 @@ def test_a_programming_error_is_not_an_llm_error() -> None:
 
 
 async def test_logs_carry_no_message_content(api: respx.MockRouter) -> None:
-    api.post(URL).mock(side_effect=[error(503, {"Retry-After": "0"}), ok(reply(("Zanzibar bullet", ["notes"], "api")))])
+    api.post(URL).mock(
+        side_effect=[upstream_error(503, {"Retry-After": "0"}), ok(reply(("Zanzibar bullet", ["notes"], "api")))]
+    )
 
     with structlog.testing.capture_logs() as logs:
         await complete(client())

@@ -12,42 +12,14 @@ from fastapi import FastAPI
 from service.api import create_app
 from service.deps_llm import get_llm_client
 from service.llm_gate import LLMBusy, LLMGate
-from service.pipeline import LLMReply
 from service.settings import Settings
 from tests.conftest import ACCEPTED_BULLET, NOTES
-from tests.fakes import reply
+from tests.fakes import SlowLLM, reply
 
 pytestmark = pytest.mark.anyio
 
 REWRITE_BODY: dict[str, Any] = {"notes": NOTES, "options": {"max_bullets": 1}}
-
-
-class SlowLLM:
-    """Answers every call with the same good reply after ``delay_s``, and records the peak concurrency."""
-
-    def __init__(self, delay_s: float) -> None:
-        self.delay_s = delay_s
-        self.running = 0
-        self.peak = 0
-        self.calls = 0
-
-    async def complete(
-        self,
-        messages: list[dict[str, str]],
-        *,
-        model: str,
-        temperature: float,
-        response_schema: dict[str, Any],
-        timeout: float,
-    ) -> LLMReply:
-        self.calls += 1
-        self.running += 1
-        self.peak = max(self.peak, self.running)
-        try:
-            await asyncio.sleep(self.delay_s)
-        finally:
-            self.running -= 1
-        return LLMReply(content=reply((ACCEPTED_BULLET, ["notes"], "reliability")), model="slow-model")
+GOOD_REPLY = reply((ACCEPTED_BULLET, ["notes"], "reliability"))
 
 
 def app_with(llm: SlowLLM, **settings: Any) -> FastAPI:
@@ -126,7 +98,7 @@ async def test_gate_releases_its_slot_when_the_call_fails() -> None:
 
 
 async def test_a_burst_queues_and_the_model_never_sees_more_than_the_cap() -> None:
-    llm = SlowLLM(delay_s=0.05)
+    llm = SlowLLM(GOOD_REPLY, takes_s=0.05)
     app = app_with(llm, llm_max_concurrency=2, llm_max_queue=10, llm_queue_timeout_s=10)
 
     responses = await burst(app, 6)
@@ -138,7 +110,7 @@ async def test_a_burst_queues_and_the_model_never_sees_more_than_the_cap() -> No
 
 
 async def test_a_burst_beyond_the_queue_is_refused_cleanly() -> None:
-    llm = SlowLLM(delay_s=0.2)
+    llm = SlowLLM(GOOD_REPLY, takes_s=0.2)
     app = app_with(llm, llm_max_concurrency=1, llm_max_queue=1, llm_queue_timeout_s=3)
 
     responses = await burst(app, 4)
@@ -156,7 +128,7 @@ async def test_a_burst_beyond_the_queue_is_refused_cleanly() -> None:
 
 
 async def test_waiting_too_long_is_a_503_with_retry_after() -> None:
-    llm = SlowLLM(delay_s=0.5)
+    llm = SlowLLM(GOOD_REPLY, takes_s=0.5)
     app = app_with(llm, llm_max_concurrency=1, llm_max_queue=5, llm_queue_timeout_s=0.05)
 
     responses = await burst(app, 2)

@@ -1,7 +1,8 @@
 """Rate limits: 429 problem+json with Retry-After, per key or per client IP, in memory and in a real Redis.
 
 The Redis tests start Debian's ``redis-server`` on a free loopback port. They FAIL when it is not
-installed (CI installs it in ``.ci/run``); set ``BULLETGUARD_TEST_ALLOW_NO_REDIS=1`` to skip them instead.
+installed (``make test`` installs it with ``scripts/system-deps.sh``); set
+``BULLETGUARD_TEST_ALLOW_NO_REDIS=1`` to skip them instead.
 """
 
 from __future__ import annotations

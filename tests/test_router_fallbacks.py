@@ -21,6 +21,7 @@ from service.pipeline import wire_schema
 from service.settings import Settings
 from tests.conftest import ACCEPTED_BULLET, NOTES
 from tests.fakes import LITELLM_WARNINGS, reply
+from tests.openai_stub import completion, stub_client, upstream_error
 
 pytestmark = [LITELLM_WARNINGS]
 
@@ -31,23 +32,8 @@ SECRET = "Zanzibar"
 MESSAGES = [{"role": "user", "content": f"helped debug a leak in the {SECRET} worker"}]
 
 
-def completion(content: str, model: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1,
-        "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16},
-    }
-
-
 def ok(model: str, content: str = '{"bullets": []}') -> httpx.Response:
-    return httpx.Response(200, json=completion(content, model))
-
-
-def fail(status: int) -> httpx.Response:
-    return httpx.Response(status, json={"error": {"message": "upstream says no", "type": "x"}})
+    return httpx.Response(200, json=completion(content, model, prompt_tokens=11, completion_tokens=5))
 
 
 @pytest.fixture
@@ -58,17 +44,8 @@ def api() -> Iterator[respx.MockRouter]:
 
 
 def make_client(*fallbacks: str, **overrides: Any) -> LiteLLMClient:
-    options: dict[str, Any] = {
-        "api_base": PRIMARY_BASE,
-        "api_key": "primary-key",
-        "max_retries": 0,
-        "backoff_base_s": 0.001,
-        "backoff_jitter_s": 0.001,
-        "retry_max_wait_s": 0.01,
-        "fallbacks": parse_fallbacks(fallbacks),
-    }
-    options.update(overrides)
-    return LiteLLMClient(**options)
+    options = {"api_key": "primary-key", "max_retries": 0, "fallbacks": parse_fallbacks(fallbacks), **overrides}
+    return stub_client(PRIMARY_BASE, **options)
 
 
 async def complete(llm: LiteLLMClient, model: str = MODEL) -> Any:
@@ -107,7 +84,13 @@ def test_settings_build_a_client_with_the_fallbacks_in_order() -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "primary_failure",
-    [fail(500), fail(503), fail(429), httpx.ConnectError("refused"), httpx.ReadTimeout("slow")],
+    [
+        upstream_error(500),
+        upstream_error(503),
+        upstream_error(429),
+        httpx.ConnectError("refused"),
+        httpx.ReadTimeout("slow"),
+    ],
     ids=["500", "503", "429", "connect-error", "timeout"],
 )
 async def test_a_failing_primary_falls_back(api: respx.MockRouter, primary_failure: Any) -> None:
@@ -133,8 +116,8 @@ async def test_a_failing_primary_falls_back(api: respx.MockRouter, primary_failu
 
 @pytest.mark.anyio
 async def test_fallbacks_are_tried_in_order(api: respx.MockRouter) -> None:
-    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=fail(503))
-    first = api.post("http://first.test/v1/chat/completions").mock(return_value=fail(500))
+    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=upstream_error(503))
+    first = api.post("http://first.test/v1/chat/completions").mock(return_value=upstream_error(500))
     second = api.post("http://second.test/v1/chat/completions").mock(return_value=ok("second-model"))
 
     result = await complete(make_client("openai/first@http://first.test/v1", "openai/second@http://second.test/v1"))
@@ -161,7 +144,7 @@ async def test_a_provider_fallback_gets_neither_the_primary_endpoint_nor_its_key
     api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "provider-env-key")
-    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=fail(500))
+    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=upstream_error(500))
     provider = api.post("https://api.openai.com/v1/chat/completions").mock(return_value=ok("gpt-4o-mini"))
 
     result = await complete(make_client("openai/gpt-4o-mini"))
@@ -172,8 +155,8 @@ async def test_a_provider_fallback_gets_neither_the_primary_endpoint_nor_its_key
 
 @pytest.mark.anyio
 async def test_when_every_model_fails_the_primary_error_decides(api: respx.MockRouter) -> None:
-    primary = api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=fail(503))
-    backup = api.post(f"{BACKUP_BASE}/chat/completions").mock(return_value=fail(500))
+    primary = api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=upstream_error(503))
+    backup = api.post(f"{BACKUP_BASE}/chat/completions").mock(return_value=upstream_error(500))
 
     with pytest.raises(LLMUnavailable) as caught:
         await complete(make_client(f"openai/backup@{BACKUP_BASE}", max_retries=1))
@@ -186,7 +169,7 @@ async def test_when_every_model_fails_the_primary_error_decides(api: respx.MockR
 
 @pytest.mark.anyio
 async def test_without_fallbacks_a_failure_is_not_rerouted(api: respx.MockRouter) -> None:
-    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=fail(500))
+    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=upstream_error(500))
 
     with pytest.raises(LLMBadGateway) as caught:
         await complete(make_client())
@@ -197,8 +180,8 @@ async def test_without_fallbacks_a_failure_is_not_rerouted(api: respx.MockRouter
 @pytest.mark.anyio
 async def test_routing_never_logs_the_prompt(api: respx.MockRouter, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=fail(500))
-    api.post(f"{BACKUP_BASE}/chat/completions").mock(return_value=fail(500))
+    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=upstream_error(500))
+    api.post(f"{BACKUP_BASE}/chat/completions").mock(return_value=upstream_error(500))
 
     with pytest.raises(LLMBadGateway):
         await complete(make_client(f"openai/backup@{BACKUP_BASE}"))
@@ -211,7 +194,7 @@ async def test_routing_never_logs_the_prompt(api: respx.MockRouter, caplog: pyte
 
 
 def test_rewrite_answers_from_the_fallback(api: respx.MockRouter) -> None:
-    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=fail(502))
+    api.post(f"{PRIMARY_BASE}/chat/completions").mock(return_value=upstream_error(502))
     backup = api.post(f"{BACKUP_BASE}/chat/completions").mock(
         return_value=ok("backup-model", reply((ACCEPTED_BULLET, ["notes"], "reliability")))
     )

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
+from service.evals._jsonfile import read_json, schema_problems
 from service.guard import EvidenceItem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -59,19 +56,11 @@ class Case:
         }
 
 
-@cache
-def _validator(schema_path: Path) -> Any:
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
-
-
 def case_from_dict(data: Mapping[str, Any], *, schema_path: Path = SCHEMA_PATH, source: str = "case") -> Case:
     """Validate ``data`` against the case schema and build a :class:`Case`."""
-    errors = sorted(_validator(schema_path).iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        details = "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:5])
-        raise CaseError(f"{source}: {details}")
+    problems = schema_problems(schema_path, data)
+    if problems:
+        raise CaseError(f"{source}: {'; '.join(problems[:5])}")
     expect = data["expect"]
     return Case(
         id=data["id"],
@@ -87,14 +76,7 @@ def case_from_dict(data: Mapping[str, Any], *, schema_path: Path = SCHEMA_PATH, 
 
 
 def load_case(path: Path, *, schema_path: Path = SCHEMA_PATH) -> Case:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    except json.JSONDecodeError as exc:
-        raise CaseError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    data = read_json(path, CaseError)
     case = case_from_dict(data, schema_path=schema_path, source=str(path))
     if case.id != path.stem:
         raise CaseError(f"{path}: id {case.id!r} does not match the file name")

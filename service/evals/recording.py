@@ -1,8 +1,9 @@
 """Record and replay LLM calls, so an eval run can be repeated exactly, offline.
 
 Each call is keyed by the sha256 of what decides its answer: model, messages, temperature, response
-schema, prompt version and repeat index (not the endpoint: a port may change between runs). A
-recording is one small JSON file, ``<dir>/<key[:2]>/<key>.json``, holding the reply and its latency.
+schema, prompt version, repeat index and the call's number within its run (not the endpoint: a port may
+change between runs). A recording is one small JSON file, ``<dir>/<key[:2]>/<key>.json``, holding the
+reply and its latency, or the LLM error the call ended with (a timeout, say), which replay raises again.
 
 Modes: ``live`` calls the model and keeps nothing; ``record`` calls it and (over)writes the recording;
 ``replay`` only reads recordings and never calls a model: a missing one raises
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from service.errors import LLMBadGateway, LLMError, LLMTimeout, LLMUnavailable
 from service.pipeline import LLMClient, LLMReply
 
 Mode = Literal["live", "record", "replay"]
@@ -62,8 +64,10 @@ def cache_key(
     response_schema: dict[str, Any],
     prompt_version: str,
     repeat: int,
+    call: int = 1,
 ) -> str:
     payload = {
+        "call": call,  # a re-ask can repeat the previous call's messages exactly: the call number tells them apart
         "model": model,
         "messages": messages,
         "temperature": temperature,
@@ -75,10 +79,16 @@ def cache_key(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+_ERROR_TYPES: dict[str, type[LLMError]] = {
+    cls.slug: cls for cls in (LLMError, LLMTimeout, LLMUnavailable, LLMBadGateway)
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    reply: LLMReply
+    reply: LLMReply | None  # None when the call failed: then ``error`` says how
     latency_s: float
+    error: LLMError | None = None
 
 
 class RecordingStore:
@@ -101,6 +111,10 @@ class RecordingStore:
         if not isinstance(data, dict) or data.get("format") != RECORDING_FORMAT or data.get("key") != key:
             raise RecordingError(f"{path}: not a {RECORDING_FORMAT} recording of key {key}")
         try:
+            if data.get("error") is not None:
+                error = data["error"]
+                cls = _ERROR_TYPES.get(str(error["slug"]), LLMError)
+                return Recorded(None, float(data["latency_s"]), cls(str(error["message"])))
             reply = data["reply"]
             cost = reply["cost_usd"]
             return Recorded(
@@ -120,19 +134,18 @@ class RecordingStore:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         reply = recorded.reply
-        data = {
-            "format": RECORDING_FORMAT,
-            "key": key,
-            **meta,
-            "latency_s": recorded.latency_s,
-            "reply": {
+        data: dict[str, Any] = {"format": RECORDING_FORMAT, "key": key, **meta, "latency_s": recorded.latency_s}
+        if reply is None:
+            error = recorded.error if recorded.error is not None else LLMError("no reply")
+            data["error"] = {"slug": error.slug, "message": error.message}
+        else:
+            data["reply"] = {
                 "content": reply.content,
                 "model": reply.model,
                 "prompt_tokens": reply.prompt_tokens,
                 "completion_tokens": reply.completion_tokens,
                 "cost_usd": reply.cost_usd,
-            },
-        }
+            }
         text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
@@ -189,6 +202,7 @@ class RecordingLLM:
             response_schema=response_schema,
             prompt_version=self.context.prompt_version,
             repeat=self.context.repeat,
+            call=attempt,
         )
         if self.mode == "replay":
             assert self.store is not None
@@ -198,10 +212,13 @@ class RecordingLLM:
         else:
             assert self.inner is not None
             started = self.clock()
-            reply = await self.inner.complete(
-                messages, model=model, temperature=temperature, response_schema=response_schema, timeout=timeout
-            )
-            recorded = Recorded(reply, round(self.clock() - started, 3))
+            try:
+                reply: LLMReply | None = await self.inner.complete(
+                    messages, model=model, temperature=temperature, response_schema=response_schema, timeout=timeout
+                )
+                recorded = Recorded(reply, round(self.clock() - started, 3))
+            except LLMError as exc:  # kept too, so that replay fails the same run the same way
+                recorded = Recorded(None, round(self.clock() - started, 3), exc)
             if self.mode == "record":
                 assert self.store is not None
                 meta = {
@@ -213,5 +230,7 @@ class RecordingLLM:
                     "temperature": temperature,
                 }
                 self.store.save(key, recorded, meta)
+        if recorded.reply is None:
+            raise recorded.error if recorded.error is not None else LLMError("no reply recorded")
         self.calls.append(CallLog(attempt, recorded.latency_s, recorded.reply))
         return recorded.reply

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping, Sequence
-from functools import cache
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
+from service.evals._jsonfile import read_json, schema_problems
 from service.evals.cases import Case
 from service.evals.matching import input_facts
 from service.evals.metrics import KINDS, Scored, case_metrics, group_metrics, run_outcome
@@ -30,36 +28,20 @@ class ReportError(ValueError):
     """A file is not a usable eval report."""
 
 
-@cache
-def _report_validator() -> Any:
-    schema = json.loads(REPORT_SCHEMA_PATH.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
-
-
 def validate_report(data: Any, *, source: str = "report") -> Report:
     """``data`` if it is a ``bulletguard-eval/1`` report, else :class:`ReportError` naming the problem."""
     if not isinstance(data, dict):
         raise ReportError(f"{source}: not a JSON object")
     if data.get("format") != REPORT_FORMAT:
         raise ReportError(f"{source}: format is {data.get('format')!r}, expected {REPORT_FORMAT!r}")
-    error = next(iter(sorted(_report_validator().iter_errors(data), key=lambda e: list(e.absolute_path))), None)
-    if error is not None:
-        where = "/".join(map(str, error.absolute_path)) or "(root)"
-        raise ReportError(f"{source}: {where}: {error.message}")
+    problems = schema_problems(REPORT_SCHEMA_PATH, data)
+    if problems:
+        raise ReportError(f"{source}: {problems[0]}")
     return data
 
 
 def load_report(path: Path) -> Report:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    return validate_report(data, source=str(path))
+    return validate_report(read_json(path, ReportError), source=str(path))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -188,6 +170,11 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _md_group_rows(groups: Sequence[Mapping[str, Any]], cells: Callable[[Mapping[str, Any]], list[str]]) -> list[str]:
+    """One table row per prompt/model: its label, then ``cells(metrics)``."""
+    return [f"| {_md(group_label(g))} | " + " | ".join(_md(c) for c in cells(g["metrics"])) + " |" for g in groups]
+
+
 def render_markdown(report: Report) -> str:
     cfg = report["config"]
     groups = report["groups"]
@@ -202,13 +189,10 @@ def render_markdown(report: Report) -> str:
         "| prompt · model | " + " | ".join(_SUMMARY_HEADERS) + " |",
         "|---|" + "---|" * len(_SUMMARY_HEADERS),
     ]
-    for g in groups:
-        lines.append(f"| {_md(group_label(g))} | " + " | ".join(_md(c) for c in _summary_cells(g["metrics"])) + " |")
+    lines += _md_group_rows(groups, _summary_cells)
     lines += ["", "## Violations caught, by kind", "", "| prompt · model | " + " | ".join(KINDS) + " |"]
     lines.append("|---|" + "---|" * len(KINDS))
-    for g in groups:
-        by_kind = g["metrics"]["violations_by_kind"]
-        lines.append(f"| {_md(group_label(g))} | " + " | ".join(str(by_kind.get(k, 0)) for k in KINDS) + " |")
+    lines += _md_group_rows(groups, lambda m: [str(m["violations_by_kind"].get(k, 0)) for k in KINDS])
     lines += ["", "## Cases", "", "| case | area | " + " | ".join(_md(group_label(g)) for g in groups) + " |"]
     lines.append("|---|---|" + "---|" * len(groups))
     notes: list[str] = []
@@ -239,6 +223,21 @@ def render_markdown(report: Report) -> str:
 
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _html_group_rows(groups: Sequence[Mapping[str, Any]], cells: Callable[[Mapping[str, Any]], list[str]]) -> str:
+    """One table row per prompt/model: its label, then ``cells(metrics)`` as numbers."""
+    return "".join(
+        f"<tr><th>{_e(group_label(g))}</th>"
+        + "".join(f'<td class="num">{_e(c)}</td>' for c in cells(g["metrics"]))
+        + "</tr>"
+        for g in groups
+    )
+
+
+def _kind_counts(m: Mapping[str, Any]) -> list[int]:
+    """Violations caught per kind, in ``KINDS`` order."""
+    return [int(m["violations_by_kind"].get(k, 0)) for k in KINDS]
 
 
 _PALETTE = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#718096", "#975a16", "#2c7a7b")
@@ -304,7 +303,7 @@ def _kinds_chart(groups: Sequence[Mapping[str, Any]]) -> str:
     bar_w, cluster_gap, top, plot_h = 14, 18, 24, 150
     width = 40 + len(KINDS) * (n * bar_w + cluster_gap)
     height = top + plot_h + 40 + 16 * n
-    counts = [[int(g["metrics"]["violations_by_kind"].get(k, 0)) for k in KINDS] for g in groups]
+    counts = [_kind_counts(g["metrics"]) for g in groups]
     peak = max([c for row in counts for c in row] + [1])
     parts = [
         f'<svg width="{width}" height="{height}" role="img" aria-label="violations caught by kind">',
@@ -429,19 +428,9 @@ def render_html(report: Report) -> str:
     groups = report["groups"]
     labels = [group_label(g) for g in groups]
     head_cells = "".join(f"<th>{_e(h)}</th>" for h in _SUMMARY_HEADERS)
-    summary_rows = "".join(
-        f"<tr><th>{_e(group_label(g))}</th>"
-        + "".join(f'<td class="num">{_e(c)}</td>' for c in _summary_cells(g["metrics"]))
-        + "</tr>"
-        for g in groups
-    )
+    summary_rows = _html_group_rows(groups, _summary_cells)
     kinds_head = "".join(f"<th>{_e(k)}</th>" for k in KINDS)
-    kinds_rows = "".join(
-        f"<tr><th>{_e(group_label(g))}</th>"
-        + "".join(f'<td class="num">{int(g["metrics"]["violations_by_kind"].get(k, 0))}</td>' for k in KINDS)
-        + "</tr>"
-        for g in groups
-    )
+    kinds_rows = _html_group_rows(groups, lambda m: [str(count) for count in _kind_counts(m)])
     charts = [
         _bar_chart(f"{key.capitalize()}: {what}", labels, [g["metrics"][key] for g in groups]) for key, what in _CHARTS
     ]

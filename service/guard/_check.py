@@ -94,8 +94,9 @@ def _redacted(bullet: str, facts: Facts) -> list[Violation]:
     pattern = facts.redact_pattern
     if pattern is not None:
         fast = facts.lookup.redact_ascii
-        if fast is not None and bullet.isascii():
-            pattern = fast  # the same matches on ASCII text, found faster
+        if fast is not None and bullet.isascii():  # the same matches on ASCII text, found faster
+            pattern = fast.pattern if fast.may_occur(bullet.lower()) else None
+    if pattern is not None:
         for m in pattern.finditer(bullet):
             text = m.group()
             out.append(

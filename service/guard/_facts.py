@@ -36,7 +36,14 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     technology name is its version, not a metric."""
     tokens = tokenize(text)
     techs = tool.find(tokens, in_input=is_input)
-    anchors: frozenset[int] = frozenset() if is_input else frozenset(m.end for m in techs)
+    tech_words: dict[int, str] = {}  # token position -> the technology it is part of
+    ends: set[int] = set()
+    for m in techs:
+        ends.add(m.end)
+        name = m.name.lower()
+        for idx in range(m.first_token, m.last_token):
+            tech_words[idx] = name
+    anchors: frozenset[int] = frozenset() if is_input else frozenset(ends)
     quantities = metric.find(tokens, anchors)
     if techs and quantities:
         # digits inside a technology's own name ("OAuth 2.0", "Python 3") belong to the name
@@ -52,20 +59,19 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     literals = _literal_figures(tokens, techs, quantities, anchors)
     if literals:
         quantities.extend(literals)
-        quantities.sort(key=lambda q: q.start)
-    tech_words: dict[int, str] = {}
-    for m in techs:
-        name = m.name.lower()
-        for idx in range(m.first_token, m.last_token):
-            tech_words[idx] = name
+        quantities.sort(key=_start)
     return Analysis(
-        text=text,
-        tokens=tokens,
-        techs=tuple(techs),
-        quantities=tuple(quantities),
-        scopes=tuple(scope.find(tokens)),
-        claims=tuple(ownership.find(tokens, tech_words)),
+        text,
+        tokens,
+        tuple(techs),
+        tuple(quantities),
+        tuple(scope.find(tokens)),
+        tuple(ownership.find(tokens, tech_words)),
     )
+
+
+def _start(q: metric.Quantity) -> int:
+    return q.start
 
 
 _ASCII_DIGIT = re.compile(r"[0-9]")
@@ -90,9 +96,15 @@ def _literal_figures(
             word = tokens.words[k]
             if _has_digit_and_letter(word):
                 start = tokens.starts[k]
-                covered = any(q.start <= start < q.end for q in quantities) or any(
-                    t.start <= start < t.end for t in techs
-                )
+                covered = False
+                for q in quantities:
+                    if q.start <= start < q.end:
+                        covered = True
+                        break
+                for t in techs:
+                    if t.start <= start < t.end:
+                        covered = True
+                        break
                 if not covered:
                     if version_starts is None:
                         version_starts = _version_starts(tokens.text, anchors)

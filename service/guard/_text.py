@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 # A word: letters/digits with inner dots ("Node.js", "3.12"), optional trailing + or # ("C++", "C#").
 # A leading dot belongs to the word only for ".NET" (any other ".word" is read as "word").
@@ -131,21 +132,25 @@ def norm_phrase(phrase: str) -> str:
 
 
 class PhraseTable:
-    """Phrases keyed the way token n-grams are (see ``norm_phrase``), with every proper prefix indexed so
-    matching grows a phrase word by word and stops as soon as no phrase can start that way. ``heads``
-    holds every word a phrase can start with, so a text sharing none of them is skipped at once."""
+    """Phrases keyed the way token n-grams are (see ``norm_phrase``), as a word trie, so matching grows a
+    phrase word by word and stops as soon as no phrase continues that way. ``heads`` holds every word a
+    phrase can start with, so a text sharing none of them is skipped at once."""
 
-    __slots__ = ("heads", "phrases", "prefixes")
+    __slots__ = ("heads", "phrases", "trie")
 
     def __init__(self, phrases: dict[str, object]) -> None:
         self.phrases = phrases
-        prefixes: set[str] = set()
-        for key in phrases:
-            words = key.split(" ")
-            for n in range(1, len(words)):
-                prefixes.add(" ".join(words[:n]))
-        self.prefixes = frozenset(prefixes)
-        self.heads = frozenset(key.split(" ")[0] for key in phrases)
+        # word -> [value of the phrase ending with it (None: none), the words that may follow]
+        trie: dict[str, list[Any]] = {}
+        for key, value in phrases.items():
+            level = trie
+            node: list[Any] = []
+            for word in key.split(" "):
+                node = level.setdefault(word, [None, {}])
+                level = node[1]
+            node[0] = value
+        self.trie = trie
+        self.heads = frozenset(trie)
 
     def get(self, key: str) -> object | None:
         return self.phrases.get(key)
@@ -172,22 +177,20 @@ def ngram_matches(tokens: Tokens, table: PhraseTable, lo: int = 0, hi: int = -1)
     else:
         starts = [k for k in range(lo, hi) if lowers[k] in table.heads]
     out: list[tuple[int, int, object]] = []
-    phrases, prefixes, gaps = table.phrases, table.prefixes, tokens.gaps
+    trie, gaps = table.trie, tokens.gaps
     free = lo  # the first token not inside an earlier match
     for i in starts:
         if i < free:
             continue
-        key = lowers[i]
-        hit_end = -1
-        hit_value: object = None
-        value = phrases.get(key)
-        if value is not None:
-            hit_end, hit_value = i + 1, value
+        hit_value, following = trie[lowers[i]]
+        hit_end = -1 if hit_value is None else i + 1
         k = i + 1
-        while key in prefixes and k < hi and gaps[k] == GAP_JOIN:
-            key = key + " " + lowers[k]
+        while following and k < hi and gaps[k] == GAP_JOIN:
+            node = following.get(lowers[k])
+            if node is None:
+                break
             k += 1
-            value = phrases.get(key)
+            value, following = node
             if value is not None:
                 hit_end, hit_value = k, value
         if hit_end >= 0:

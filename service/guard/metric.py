@@ -302,7 +302,10 @@ def _make(dim: str, number: float, factor: float, den: float, start: int, end: i
     return Quantity(dim, value, number, start, end, text[start:end], factor)
 
 
-_DIGITS = re.compile(r"\d+")
+# runs of digits; written to start with a single character class, which lets the regex engine skip ahead
+# to the next digit instead of trying every position; ASCII text needs no Unicode digit lookups
+_DIGITS = re.compile(r"\d\d*")
+_ASCII_DIGITS = re.compile(r"[0-9][0-9]*")
 _CURRENCY_SIGNS = frozenset("$€£¥₹")
 
 
@@ -333,7 +336,7 @@ def _candidates(tokens: Tokens, v: _Vocab) -> list[re.Match[str]]:
     text = tokens.text
     found: list[re.Match[str]] = []
     last_end = -1
-    for run in _DIGITS.finditer(text):
+    for run in (_ASCII_DIGITS if text.isascii() else _DIGITS).finditer(text):
         start = _digit_start(text, run.start())
         if start >= last_end:
             m = v.digit_pattern.match(text, start)
@@ -351,7 +354,7 @@ def _candidates(tokens: Tokens, v: _Vocab) -> list[re.Match[str]]:
                     found.append(m)
                     last_end = m.end()
         if len(found) > 1:
-            found.sort(key=lambda m: m.start())
+            found.sort(key=re.Match.start)
     return found
 
 

@@ -131,8 +131,12 @@ def _dampened(tokens: Tokens, i: int, v: _Vocab) -> bool:
     if not hits:
         return False
     lowers, cancel = tokens.lowers, v.cancel
-    last_cancel = max((k for k in range(lo, i) if lowers[k] in cancel), default=-1)
-    return any(start > last_cancel for start, _, _ in hits)
+    last_cancel = -1
+    for k in range(i - 1, lo - 1, -1):
+        if lowers[k] in cancel:
+            last_cancel = k
+            break
+    return hits[-1][0] > last_cancel  # the last helper phrase starts after the last cancelling word
 
 
 class _ContentWords(dict[str, str]):
@@ -214,53 +218,47 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
 
 
 class ClaimIndex:
-    """The input's claims arranged for ``allowed_level``: which claims mention each word (in the direct
-    object, anywhere in the segment), built once per request."""
+    """The input's claims arranged for ``allowed_level``, built once per request: for each word of a direct
+    object (or of a segment), the best claim mentioning it, as (minus its rung, its position), so the
+    smallest key is the highest rung, and the first claim at that rung."""
 
-    __slots__ = ("by_content", "by_obj", "claims", "levels")
+    __slots__ = ("best", "by_content", "by_obj")
 
     def __init__(self, claims: Sequence[Claim]) -> None:
-        self.claims = tuple(claims)
-        self.levels = tuple(c.level for c in claims)
-        by_obj: dict[str, list[int]] = {}
-        by_content: dict[str, list[int]] = {}
+        by_obj: dict[str, tuple[int, int]] = {}
+        by_content: dict[str, tuple[int, int]] = {}
         for k, c in enumerate(claims):
+            key = (-c.level, k)
             for word in c.obj:
-                by_obj.setdefault(word, []).append(k)
+                if word not in by_obj or key < by_obj[word]:
+                    by_obj[word] = key
             for word in c.content:
-                by_content.setdefault(word, []).append(k)
+                if word not in by_content or key < by_content[word]:
+                    by_content[word] = key
         self.by_obj = by_obj
         self.by_content = by_content
-
-
-def _sharing(words: frozenset[str], index: dict[str, list[int]]) -> list[int]:
-    """Positions (in input order) of the claims sharing a word with ``words``."""
-    hits = [index[w] for w in words if w in index]
-    if not hits:
-        return []
-    if len(hits) == 1:
-        return hits[0]
-    return sorted(set().union(*hits))
+        self.best = min((-c.level, k) for k, c in enumerate(claims)) if claims else None
 
 
 def allowed_level(claim: Claim, index: ClaimIndex) -> tuple[int, int]:
     """The highest rung the input supports for the work ``claim`` is about, and the position of the input
-    claim that set it (-1 when none did).
+    claim that set it (the first one at that rung; -1 when none did).
 
     "About the same work" means sharing a word of the direct object ("built the schema stitching" is not
     about "built the gateway"); failing that, a word anywhere in the segment; failing that, any claim.
     """
-    about = _sharing(claim.obj, index.by_obj) if claim.obj else []
-    if not about:
-        about = _sharing(claim.content, index.by_content)
-    levels = index.levels
-    if about:
-        best = max(about, key=levels.__getitem__)
-    elif levels:
-        best = max(range(len(levels)), key=levels.__getitem__)
+    shared = index.by_obj.keys() & claim.obj if claim.obj else None
+    if shared:
+        best = min(map(index.by_obj.__getitem__, shared))
     else:
-        return vocab().implicit_level, -1
-    return levels[best], best
+        shared = index.by_content.keys() & claim.content
+        if shared:
+            best = min(map(index.by_content.__getitem__, shared))
+        elif index.best is not None:
+            best = index.best
+        else:
+            return vocab().implicit_level, -1
+    return -best[0], best[1]
 
 
 def level_name(level: int) -> str:

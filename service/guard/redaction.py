@@ -23,10 +23,11 @@ def placeholder_pattern() -> re.Pattern[str]:
 
 @cache
 def placeholder_marker() -> str:
-    """Text every placeholder match contains, so a bullet without it needs no search."""
+    """Text every placeholder match contains, so a bullet without it needs no search ("" when the marker
+    has letters: the pattern may match them in any case, so a plain substring test would not do)."""
     marker = load("redaction")["placeholder_marker"]
     assert isinstance(marker, str)
-    return marker
+    return marker if marker.lower() == marker.upper() else ""
 
 
 def placeholder(index: int) -> str:
@@ -60,10 +61,31 @@ def _ascii_safe(text: str) -> bool:
     return all(ch.isascii() or ch.lower() == ch.upper() == ch for ch in text)
 
 
-def compile_terms_ascii(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """The ``compile_terms`` pattern for ASCII bullets, written case-sensitively so the regex engine can skip
-    ahead to the next possible first character; same matches as ``compile_terms`` on ASCII text. None when
-    there are no terms, or a term or suffix has a non-ASCII cased character (use ``compile_terms``)."""
+class AsciiTerms:
+    """Redact terms for ASCII bullets: the ``compile_terms`` pattern written case-sensitively (so the regex
+    engine skips ahead to a possible first character), and each term's words in lower case, all of which
+    an ASCII bullet must contain (in lower case) for the pattern to match at all."""
+
+    __slots__ = ("pattern", "words")
+
+    def __init__(self, pattern: re.Pattern[str], words: tuple[tuple[str, ...], ...]) -> None:
+        self.pattern = pattern
+        self.words = words
+
+    def may_occur(self, lower_text: str) -> bool:
+        """False when no term can occur in the ASCII text whose lower case is ``lower_text``."""
+        for term in self.words:
+            for word in term:
+                if word not in lower_text:
+                    break
+            else:
+                return True
+        return False
+
+
+def compile_terms_ascii(terms: Iterable[str]) -> AsciiTerms | None:
+    """The ``compile_terms`` terms for ASCII bullets (same matches as ``compile_terms`` on ASCII text). None
+    when there are no terms, or a term or suffix has a non-ASCII cased character (use ``compile_terms``)."""
     cleaned = _clean(terms)
     suffixes = sorted(load("redaction")["suffixes"], key=len, reverse=True)
     if not cleaned or not all(_ascii_safe(t) for t in [*cleaned, *suffixes]):
@@ -80,4 +102,5 @@ def compile_terms_ascii(terms: Iterable[str]) -> re.Pattern[str] | None:
     sufs = "|".join("".join(map(_caseless, s)) for s in suffixes)
     first_class = "".join(re.escape(c) for c in firsts)
     # (?<!\w[\s\S]) after the first character: no word character right before the term
-    return re.compile(rf"[{first_class}](?<!\w[\s\S])(?:{alts})(?:{sufs})?(?![\w])")
+    pattern = re.compile(rf"[{first_class}](?<!\w[\s\S])(?:{alts})(?:{sufs})?(?![\w])")
+    return AsciiTerms(pattern, tuple(tuple(part.lower() for part in t.split()) for t in cleaned))

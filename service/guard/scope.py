@@ -44,6 +44,8 @@ def vocab() -> _Vocab:
     pa = d["percent_absolute"]
     digits = str(pa["value"])
     value = re.escape(digits)
+    if digits.lower() != digits.upper():
+        digits = ""  # letters would match in any case: no cheap pre-check then
     return _Vocab(
         table=PhraseTable(table),
         labels=labels,

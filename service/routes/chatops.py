@@ -9,7 +9,7 @@ background job that posts its result to the command's ``response_url``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from slack_sdk.signature import Clock
 
 from service.chatops import chatops_state
@@ -31,7 +31,8 @@ from service.deps import SettingsDep
 from service.deps_llm import LLMClientDep
 from service.pipeline import LLMClient
 from service.problems import ProblemError, request_id_of
-from service.schemas_api import Problem, ValidationProblem
+from service.routes._shared import problem_doc
+from service.schemas_api import ValidationProblem
 from service.settings import Settings
 
 _log = structlog.get_logger("bulletguard.chatops")
@@ -76,14 +77,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["chatops"], lifespan=_lifespan)
 
 
-def _not_configured(request: Request) -> ProblemError:
-    return ProblemError(404, "Not Found", f"No resource at {request.url.path}.", type="not-found")
-
-
-def _unauthorized(detail: str, scheme: str) -> ProblemError:
-    return ProblemError(401, "Unauthorized", detail, type="unauthorized", headers={"WWW-Authenticate": scheme})
-
-
 def _parse_form(request: Request, body: bytes) -> SlashCommandForm:
     """The verified body as a form: 415 if it is not one, 400 if it cannot be read, 422 if a field is wrong."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -108,36 +101,49 @@ def _parse_form(request: Request, body: bytes) -> SlashCommandForm:
         ) from exc
 
 
+async def _verified_form(
+    request: Request,
+    secret: SecretStr | None,
+    refusal: Callable[[bytes, str], str | None],
+    *,
+    platform: str,
+    detail: str,
+    scheme: str,
+) -> SlashCommandForm:
+    """The request's form, read only once ``refusal(raw body, secret)`` finds no reason to refuse it: 404
+    while the platform's ``secret`` is unset, a counted 401 (``WWW-Authenticate: scheme``) when refused."""
+    if secret is None:
+        raise ProblemError(404, "Not Found", f"No resource at {request.url.path}.", type="not-found")
+    body = await request.body()
+    reason = refusal(body, secret.get_secret_value())
+    if reason is not None:
+        chatops_state(request.app).stats.refused(platform, reason)
+        raise ProblemError(401, "Unauthorized", detail, type="unauthorized", headers={"WWW-Authenticate": scheme})
+    return _parse_form(request, body)
+
+
 async def verified_slack_form(request: Request, settings: SettingsDep, clock: SlackClockDep) -> SlashCommandForm:
     """The Slack request's form, once its signature is verified (401 otherwise, 404 when not configured)."""
-    secret = settings.slack_signing_secret
-    if secret is None:
-        raise _not_configured(request)
-    body = await request.body()
-    reason = slack_refusal(body, request.headers, signing_secret=secret.get_secret_value(), clock=clock)
-    if reason is not None:
-        chatops_state(request.app).stats.refused("slack", reason)
-        raise _unauthorized(
-            "The request is not from Slack: its signature is missing, wrong, or older than 5 minutes.",
-            'Slack-Signature realm="slack"',
-        )
-    return _parse_form(request, body)
+    return await _verified_form(
+        request,
+        settings.slack_signing_secret,
+        lambda body, secret: slack_refusal(body, request.headers, signing_secret=secret, clock=clock),
+        platform="slack",
+        detail="The request is not from Slack: its signature is missing, wrong, or older than 5 minutes.",
+        scheme='Slack-Signature realm="slack"',
+    )
 
 
 async def verified_mattermost_form(request: Request, settings: SettingsDep) -> SlashCommandForm:
     """The Mattermost request's form, once its token is verified (401 otherwise, 404 when not configured)."""
-    token = settings.mattermost_token
-    if token is None:
-        raise _not_configured(request)
-    body = await request.body()
-    reason = mattermost_refusal(body, request.headers, token=token.get_secret_value())
-    if reason is not None:
-        chatops_state(request.app).stats.refused("mattermost", reason)
-        raise _unauthorized(
-            "The request is not from the configured Mattermost command: its token is missing or wrong.",
-            'Token realm="mattermost"',
-        )
-    return _parse_form(request, body)
+    return await _verified_form(
+        request,
+        settings.mattermost_token,
+        lambda body, token: mattermost_refusal(body, request.headers, token=token),
+        platform="mattermost",
+        detail="The request is not from the configured Mattermost command: its token is missing or wrong.",
+        scheme='Token realm="mattermost"',
+    )
 
 
 def _form_body(description: str) -> dict[str, Any]:
@@ -150,18 +156,14 @@ def _form_body(description: str) -> dict[str, Any]:
     }
 
 
-def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
-    return {"model": model, "description": description}
-
-
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("The body is not a readable form."),
-    401: _problem("The request is not authentic (signature or token); counted, nothing runs."),
-    404: _problem("The platform is not configured (its secret is unset)."),
-    413: _problem("The request body is larger than `max_body_bytes`."),
-    415: _problem("The body is not `application/x-www-form-urlencoded`."),
-    422: _problem("A form field is missing or invalid (e.g. no `response_url`).", ValidationProblem),
-    500: _problem("Unexpected server error (generic detail; quote the request_id)."),
+    400: problem_doc("The body is not a readable form."),
+    401: problem_doc("The request is not authentic (signature or token); counted, nothing runs."),
+    404: problem_doc("The platform is not configured (its secret is unset)."),
+    413: problem_doc("The request body is larger than `max_body_bytes`."),
+    415: problem_doc("The body is not `application/x-www-form-urlencoded`."),
+    422: problem_doc("A form field is missing or invalid (e.g. no `response_url`).", ValidationProblem),
+    500: problem_doc("Unexpected server error (generic detail; quote the request_id)."),
 }
 
 

@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Body
-from fastapi.exceptions import RequestValidationError
 
 from service.coach import match_posting, questions_for
 from service.deps import SettingsDep
-from service.schemas_api import Problem, ValidationProblem
+from service.routes._shared import JSON_BODY_ERROR_RESPONSES, refuse_limit_errors
 from service.schemas_coach import (
     MatchRequest,
     MatchResponse,
@@ -71,18 +70,6 @@ MATCH_RESPONSE_EXAMPLES: dict[str, Any] = {
 }
 
 
-def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
-    return {"model": model, "description": description}
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("Malformed JSON body, or an invalid Content-Length header.", ValidationProblem),
-    413: _problem("The request body is larger than `max_body_bytes`."),
-    422: _problem("A field is missing, has the wrong type, or breaks a limit.", ValidationProblem),
-    500: _problem("Unexpected server error (generic detail; quote the request_id)."),
-}
-
-
 @router.post(
     "/v1/questions",
     summary="Ask for the proof the notes lack",
@@ -93,15 +80,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "are for the engineer to answer, never answered for them."
     ),
     response_model=QuestionsResponse,
-    responses=ERROR_RESPONSES,
+    responses=JSON_BODY_ERROR_RESPONSES,
 )
 def ask_questions(
     body: Annotated[QuestionsRequest, Body(openapi_examples=QUESTIONS_EXAMPLES)],
     settings: SettingsDep,
 ) -> QuestionsResponse:
-    errors = coach_limit_errors(body.notes, body.evidence, settings)
-    if errors:
-        raise RequestValidationError(errors)
+    refuse_limit_errors(coach_limit_errors(body.notes, body.evidence, settings))
     questions = questions_for(body.notes, body.evidence_items())
     _log.info(
         "questions_asked",
@@ -122,15 +107,16 @@ def ask_questions(
         "never to be added to a bullet. Both lists follow the order of first mention in the posting."
     ),
     response_model=MatchResponse,
-    responses={200: {"content": {"application/json": {"examples": MATCH_RESPONSE_EXAMPLES}}}, **ERROR_RESPONSES},
+    responses={
+        200: {"content": {"application/json": {"examples": MATCH_RESPONSE_EXAMPLES}}},
+        **JSON_BODY_ERROR_RESPONSES,
+    },
 )
 def match(
     body: Annotated[MatchRequest, Body(openapi_examples=MATCH_EXAMPLES)],
     settings: SettingsDep,
 ) -> MatchResponse:
-    errors = coach_limit_errors(body.notes, body.evidence, settings, body.job_description)
-    if errors:
-        raise RequestValidationError(errors)
+    refuse_limit_errors(coach_limit_errors(body.notes, body.evidence, settings, body.job_description))
     result = match_posting(body.notes, body.evidence_items(), body.job_description)
     _log.info(
         "matched",

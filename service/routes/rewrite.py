@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Body, Request
-from fastapi.exceptions import RequestValidationError
 
 from service.deps import SettingsDep
 from service.deps_llm import LLMClientDep
@@ -16,7 +15,8 @@ from service.metrics import record_rewrite
 from service.pipeline import prompt_versions
 from service.problems import ProblemError, request_id_of
 from service.rewriting import run_rewrite
-from service.schemas_api import Problem, ValidationProblem
+from service.routes._shared import problem_doc, refuse_limit_errors
+from service.schemas_api import ValidationProblem
 from service.schemas_rewrite import RewriteRequest, RewriteResponse, rewrite_limit_errors
 
 router = APIRouter(tags=["rewrite"])
@@ -43,21 +43,17 @@ REQUEST_EXAMPLES: dict[str, Any] = {
 }
 
 
-def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
-    return {"model": model, "description": description}
-
-
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("Malformed JSON body.", ValidationProblem),
-    413: _problem("The request body is larger than `max_body_bytes`."),
-    422: _problem("A field is missing or breaks a limit, or `options.prompt` is unknown.", ValidationProblem),
-    500: _problem("Unexpected server error (generic detail; quote the request_id)."),
-    502: _problem("The model's endpoint failed or refused the request (`llm-bad-gateway`)."),
-    503: _problem(
+    400: problem_doc("Malformed JSON body.", ValidationProblem),
+    413: problem_doc("The request body is larger than `max_body_bytes`."),
+    422: problem_doc("A field is missing or breaks a limit, or `options.prompt` is unknown.", ValidationProblem),
+    500: problem_doc("Unexpected server error (generic detail; quote the request_id)."),
+    502: problem_doc("The model's endpoint failed or refused the request (`llm-bad-gateway`)."),
+    503: problem_doc(
         "The model could not be reached or is rate limited (`llm-unavailable`), or this service is running its "
         "maximum of concurrent LLM calls (`llm-overloaded`); may carry Retry-After."
     ),
-    504: _problem("The model did not answer in time (`llm-timeout`)."),
+    504: problem_doc("The model did not answer in time (`llm-timeout`)."),
 }
 
 
@@ -100,8 +96,7 @@ async def rewrite_notes(
                 "type": "unknown_prompt_version",
             }
         )
-    if errors:
-        raise RequestValidationError(errors)
+    refuse_limit_errors(errors)
 
     try:
         result = await run_rewrite(llm, body, settings)

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Body, Request
-from fastapi.exceptions import RequestValidationError
 
 from service.deps import SettingsDep
 from service.metrics import record_verify
-from service.schemas_api import Problem, ValidationProblem, VerifyRequest, VerifyResponse, limit_errors
+from service.routes._shared import JSON_BODY_ERROR_RESPONSES, refuse_limit_errors
+from service.schemas_api import VerifyRequest, VerifyResponse, limit_errors
 from service.verification import run_verify
 
 router = APIRouter(tags=["verify"])
@@ -154,18 +154,6 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
 }
 
 
-def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
-    return {"model": model, "description": description}
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("Malformed JSON body, or an invalid Content-Length header.", ValidationProblem),
-    413: _problem("The request body is larger than `max_body_bytes`."),
-    422: _problem("A field is missing, has the wrong type, or breaks a limit.", ValidationProblem),
-    500: _problem("Unexpected server error (generic detail; quote the request_id)."),
-}
-
-
 @router.post(
     "/v1/verify",
     summary="Check resume bullets against the notes",
@@ -179,16 +167,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "reason and the proof that would fix them; warnings never change a verdict."
     ),
     response_model=VerifyResponse,
-    responses={200: {"content": {"application/json": {"examples": RESPONSE_EXAMPLES}}}, **ERROR_RESPONSES},
+    responses={200: {"content": {"application/json": {"examples": RESPONSE_EXAMPLES}}}, **JSON_BODY_ERROR_RESPONSES},
 )
 def verify(
     body: Annotated[VerifyRequest, Body(openapi_examples=REQUEST_EXAMPLES)],
     settings: SettingsDep,
     request: Request,
 ) -> VerifyResponse:
-    errors = limit_errors(body, settings)
-    if errors:
-        raise RequestValidationError(errors)
+    refuse_limit_errors(limit_errors(body, settings))
     response = run_verify(body)
     _log.info(
         "verified",

@@ -1,16 +1,12 @@
-"""Shared helpers of the chat-ops tests: signing Slack requests, a controllable slow LLM, Block Kit limits."""
+"""Shared helpers of the chat-ops tests: signing Slack requests, Block Kit limits."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
-
-from service.pipeline import LLMReply
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = 1_700_000_000.0
@@ -58,32 +54,6 @@ def slack_headers(body: bytes, *, secret: str = SIGNING_SECRET, timestamp: float
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": signature,
     }
-
-
-class SlowLLM:
-    """An ``LLMClient`` whose call takes 10 s - unless the test releases it earlier - then replies."""
-
-    def __init__(self, content: str, *, takes_s: float = 10.0) -> None:
-        self.content = content
-        self.takes_s = takes_s
-        self.started = asyncio.Event()
-        self.released = asyncio.Event()
-        self.calls = 0
-
-    async def complete(
-        self,
-        messages: list[dict[str, str]],
-        *,
-        model: str,
-        temperature: float,
-        response_schema: dict[str, Any],
-        timeout: float,
-    ) -> LLMReply:
-        self.calls += 1
-        self.started.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.released.wait(), timeout=self.takes_s)
-        return LLMReply(content=self.content, model="slow-model")
 
 
 def mrkdwn_texts(payload: Mapping[str, Any]) -> list[str]:

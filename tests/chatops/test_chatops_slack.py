@@ -15,14 +15,13 @@ from service.errors import LLMUnavailable
 from tests.chatops.chatkit import (
     NOW,
     SIGNING_SECRET,
-    SlowLLM,
     assert_block_kit_limits,
     form,
     mrkdwn_texts,
     slack_headers,
 )
 from tests.chatops.conftest import Chat, posted
-from tests.fakes import FakeLLM, reply
+from tests.fakes import FakeLLM, SlowLLM, reply
 
 pytestmark = pytest.mark.anyio
 

@@ -3,14 +3,13 @@ keywords in packaged data files."""
 
 from __future__ import annotations
 
-import ast
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.purity import imported_modules, loaded_data_names, modules_pulled_in, used_names
 
 COACH = Path(__file__).resolve().parents[2] / "service" / "coach"
 MODULES = sorted(COACH.glob("*.py"))
@@ -42,19 +41,7 @@ MODULE_DATA = {
 
 
 def _imports(path: Path) -> list[str]:
-    """Absolute names of every module ``path`` imports (relative imports resolved inside service.coach)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                names.append("service.coach" + (f".{node.module}" if node.module else ""))
-            else:
-                assert node.module is not None
-                names.append(node.module)
-    return names
+    return imported_modules(path, "service.coach")
 
 
 def _allowed(name: str) -> bool:
@@ -85,25 +72,14 @@ def test_only_the_reader_touches_guard_internals(path: Path) -> None:
 
 @pytest.mark.parametrize("path", MODULES, ids=[p.name for p in MODULES])
 def test_reads_no_environment_settings_or_clock(path: Path) -> None:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    names, attrs = used_names(path)
     assert not ({"environ", "getenv", "settings", "get_settings", "now", "monotonic"} & (names | attrs)), path.name
     assert "open" not in names, f"{path.name} opens files itself; data goes through the package loader"
 
 
 @pytest.mark.parametrize("module", sorted(MODULE_DATA))
 def test_vocabulary_is_a_data_file(module: str) -> None:
-    tree = ast.parse((COACH / f"{module}.py").read_text(encoding="utf-8"))
-    loaded = {
-        node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "load"
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-    }
+    loaded = loaded_data_names(COACH / f"{module}.py")
     for name in MODULE_DATA[module]:
         data_file = COACH / "data" / f"{name}.json"
         data = json.loads(data_file.read_text(encoding="utf-8"))
@@ -132,15 +108,11 @@ def test_data_files_are_packaged() -> None:
 
 
 def test_importing_the_coach_pulls_in_no_framework() -> None:
-    code = (
-        "import sys, service.coach as c\n"
+    setup = (
+        "import service.coach as c\n"
         "c.lint_bullet('Worked on microservices.')\n"
         "c.questions_for('built the api')\n"
         "c.match_posting('built the api in go', [], 'Go and Kafka')\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        f"{sorted(FORBIDDEN_ROOTS - {'os', 'time'})!r} or m in ('service.settings', 'service.problems'))\n"
-        "print(','.join(bad))\n"
     )
-    root = COACH.parents[1]
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "", out.stdout
+    pulled_in = modules_pulled_in(setup, FORBIDDEN_ROOTS - {"os", "time"}, cwd=COACH.parents[1])
+    assert pulled_in == "", pulled_in

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from service.errors import LLMUnavailable
+from service.errors import LLMTimeout, LLMUnavailable
 from service.evals import (
     MissingRecording,
     RecordingError,
@@ -89,6 +89,7 @@ def test_the_key_covers_everything_that_decides_the_reply() -> None:
         "response_schema": {"type": "object"},
         "prompt_version": "v1",
         "repeat": 1,
+        "call": 1,
     }
     key = cache_key(**base)
     assert key == cache_key(**dict(base)) and len(key) == 64
@@ -99,8 +100,9 @@ def test_the_key_covers_everything_that_decides_the_reply() -> None:
         "response_schema": {"type": "array"},
         "prompt_version": "v2",
         "repeat": 2,
+        "call": 3,  # a re-ask may send the very messages of the call before it
     }
-    assert len({cache_key(**{**base, name: value}) for name, value in changes.items()} | {key}) == 7
+    assert len({cache_key(**{**base, name: value}) for name, value in changes.items()} | {key}) == 8
 
 
 def test_modes_need_what_they_use(tmp_path: Path) -> None:
@@ -118,6 +120,19 @@ def test_an_llm_failure_is_recorded_for_its_case_and_the_rest_runs(tmp_path: Pat
     api, perf = _run(fake, "record", RecordingStore(tmp_path))
     assert api.error is not None and api.error.startswith("LLMUnavailable") and not api.accepted
     assert perf.error is None and len(perf.accepted) == 1
+
+
+def test_a_recorded_llm_failure_replays_as_the_same_failure(tmp_path: Path) -> None:
+    store = RecordingStore(tmp_path)
+    fake = FakeLLM(LLMTimeout("The model fake-model did not answer in time."), PERF_OK)
+    recorded = _run(fake, "record", store)
+    (error_file,) = [p for p in tmp_path.rglob("*.json") if "error" in json.loads(p.read_text(encoding="utf-8"))]
+    assert json.loads(error_file.read_text(encoding="utf-8"))["error"]["slug"] == "llm-timeout"
+
+    replayed = _run(None, "replay", store)  # offline: the timeout comes back from the recording
+
+    assert [r.as_dict() for r in replayed] == [r.as_dict() for r in recorded]
+    assert replayed[0].error is not None and replayed[0].error.startswith("LLMTimeout")
 
 
 class _Counting:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
 import pytest
+
+from tests.purity import imported_modules, loaded_data_names, modules_pulled_in, used_names
 
 GUARD = Path(__file__).resolve().parents[2] / "service" / "guard"
 MODULES = sorted(GUARD.glob("*.py"))
@@ -29,19 +30,7 @@ CHECK_DATA = {
 
 
 def _imports(path: Path) -> list[str]:
-    """Absolute names of every module ``path`` imports (relative imports resolved inside service.guard)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                names.append("service.guard" + (f".{node.module}" if node.module else ""))
-            else:
-                assert node.module is not None
-                names.append(node.module)
-    return names
+    return imported_modules(path, "service.guard")
 
 
 def _allowed(name: str) -> bool:
@@ -62,26 +51,14 @@ def test_imports_only_stdlib_and_guard(path: Path) -> None:
 
 @pytest.mark.parametrize("path", MODULES, ids=[p.name for p in MODULES])
 def test_reads_no_environment_or_settings(path: Path) -> None:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    names, attrs = used_names(path)
     assert not ({"environ", "getenv", "settings", "get_settings"} & (names | attrs)), path.name
     assert "open" not in names, f"{path.name} opens files itself; vocabularies go through the package loader"
 
 
 @pytest.mark.parametrize("module", sorted(CHECK_DATA))
 def test_check_vocabulary_is_a_data_file(module: str) -> None:
-    source = (GUARD / f"{module}.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    loaded = {
-        node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "load"
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-    }
+    loaded = loaded_data_names(GUARD / f"{module}.py")
     for name in CHECK_DATA[module]:
         data_file = GUARD / "data" / f"{name}.json"
         assert data_file.is_file(), f"missing {data_file}"
@@ -97,16 +74,6 @@ def test_every_data_file_is_used() -> None:
 
 
 def test_importing_the_guard_pulls_in_no_framework() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, service.guard as g\n"
-        "g.verify('built the api', [], [], ['Built the API.'])\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        f"{sorted(FORBIDDEN_ROOTS - {'os'})!r} or m in ('service.settings', 'service.problems'))\n"
-        "print(','.join(bad))\n"
-    )
-    root = GUARD.parents[1]
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "", out.stdout
+    setup = "import service.guard as g\ng.verify('built the api', [], [], ['Built the API.'])\n"
+    pulled_in = modules_pulled_in(setup, FORBIDDEN_ROOTS - {"os"}, cwd=GUARD.parents[1])
+    assert pulled_in == "", pulled_in
