@@ -40,7 +40,6 @@ from service.api import create_app
 from service.deps_llm import get_llm_client
 from service.llm import LiteLLMClient
 from service.local_model import free_port, local_model_server
-from service.routes import rewrite as rewrite_route
 from service.settings import Settings
 
 NOTES = (
@@ -118,8 +117,6 @@ def serve_in_thread(app: Any) -> Iterator[str]:
 
 def service_app(settings: Settings, client: LiteLLMClient | None = None) -> FastAPI:
     app = create_app(settings)
-    if not any(getattr(route, "path", None) == "/v1/rewrite" for route in app.routes):
-        app.include_router(rewrite_route.router)  # until service/api.py includes it
     if client is not None:
         app.dependency_overrides[get_llm_client] = lambda: client
     return app
@@ -151,7 +148,13 @@ def row(name: str, ms: list[float]) -> str:
 def bench_overhead(requests: int, max_seconds: float) -> None:
     with serve_in_thread(stub_llm_app()) as stub:
         settings = Settings(
-            model="openai/stub-model", api_base=f"{stub}/v1", api_key="stub", max_reasks=0, log_level="WARNING"
+            model="openai/stub-model",
+            api_base=f"{stub}/v1",
+            api_key="stub",
+            max_reasks=0,
+            log_level="WARNING",
+            rate_limit="",  # one client sends every request: measure the service, not the limiter
+            llm_rate_limit="",
         )
         with serve_in_thread(service_app(settings)) as service, httpx.Client(timeout=30) as http:
 
@@ -182,7 +185,9 @@ def bench_local_model(requests: int, max_seconds: float) -> None:
     started = time.monotonic()
     with local_model_server() as lm:
         print(f"local model server ready (with warm-up) in {time.monotonic() - started:.1f} s")
-        settings = Settings(model=lm.model, max_reasks=0, llm_timeout_s=120, log_level="WARNING")
+        settings = Settings(
+            model=lm.model, max_reasks=0, llm_timeout_s=120, log_level="WARNING", rate_limit="", llm_rate_limit=""
+        )
         client = LiteLLMClient(api_base=lm.api_base, api_key=lm.api_key, schema_mode=lm.schema_mode, max_tokens=200)
         latencies: list[float] = []
         rates: list[float] = []

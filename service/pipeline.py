@@ -95,7 +95,7 @@ class LLMClient(Protocol):
 
 _VERSION_RE = re.compile(r"v(\d+)")
 _VAR_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-PROMPT_VARIABLES = frozenset({"notes", "evidence", "sources", "max_bullets", "proof_areas"})
+PROMPT_VARIABLES = frozenset({"notes", "evidence", "sources", "max_bullets", "proof_areas", "posting_terms"})
 
 
 class UnknownPromptVersion(LookupError):
@@ -112,6 +112,8 @@ class PromptTemplate:
     version: str
     system: str
     user: str
+    # optional ``posting.md``: appended to the user message when a job posting names terms the input supports
+    posting: str | None = None
 
 
 def prompt_versions(prompts_dir: Path = PROMPTS_DIR) -> tuple[str, ...]:
@@ -139,12 +141,14 @@ def load_prompt(version: str, prompts_dir: Path = PROMPTS_DIR) -> PromptTemplate
     if version not in known:
         raise UnknownPromptVersion(version, known)
     folder = prompts_dir / version
+    posting = folder / "posting.md"
     template = PromptTemplate(
         version=version,
         system=(folder / "system.md").read_text(encoding="utf-8").strip(),
         user=(folder / "user.md").read_text(encoding="utf-8").strip(),
+        posting=posting.read_text(encoding="utf-8").strip() if posting.is_file() else None,
     )
-    for part in (template.system, template.user):
+    for part in (template.system, template.user, template.posting or ""):
         unknown = {m.group(1) for m in _VAR_RE.finditer(part)} - PROMPT_VARIABLES
         if unknown:
             raise ValueError(f"prompt {version} uses unknown variables: {', '.join(sorted(unknown))}")
@@ -378,6 +382,17 @@ def _evidence_listing(evidence: Sequence[EvidenceItem], masker: Masker, sources:
     return "\n".join(f"- [{sources.shown_of[e.id]}] {' '.join(masker.mask(e.text).split())}" for e in evidence)
 
 
+def _posting_listing(posting_terms: Sequence[tuple[str, str]], masker: Masker) -> str:
+    """One line per supported posting term: ``- <posting wording> (the input says: <input wording>)``."""
+    lines: dict[str, None] = {}
+    for term, input_term in posting_terms:
+        term, input_term = masker.mask(" ".join(term.split())), masker.mask(" ".join(input_term.split()))
+        if term:
+            same = term.casefold() == input_term.casefold()
+            lines[f"- {term}" if same else f"- {term} (the input says: {input_term})"] = None
+    return "\n".join(lines)
+
+
 def _format_feedback(errors: Sequence[str], refused: Sequence[RejectedBullet], missing: int) -> str:
     lines: list[str] = []
     if errors:
@@ -415,6 +430,7 @@ async def rewrite(
     timeout: float = 60.0,
     budget_s: float | None = None,
     prompts_dir: Path = PROMPTS_DIR,
+    posting_terms: Sequence[tuple[str, str]] = (),
 ) -> RewriteResult:
     """Turn notes into at most ``max_bullets`` guarded resume bullets.
 
@@ -422,6 +438,11 @@ async def rewrite(
     starts after it, and a re-ask still running when it ends is abandoned (the bullets accepted so far
     are returned). The first call running out of budget raises :class:`~service.errors.LLMTimeout`.
     Transport errors (``service.errors``) propagate.
+
+    ``posting_terms`` are ``(posting wording, input wording)`` pairs of a job posting's terms that the
+    input supports (:func:`service.coach.match_posting`): when the prompt version has a ``posting.md``,
+    they are listed for the model, which may then use the posting's wording. Terms the input does not
+    support are never passed; the guard still checks every bullet against the input alone.
     """
     if not 1 <= max_bullets <= 8:
         raise ValueError("max_bullets must be between 1 and 8")
@@ -443,10 +464,14 @@ async def rewrite(
         "sources": sources.listing(),
         "max_bullets": str(max_bullets),
         "proof_areas": ", ".join(PROOF_AREAS),
+        "posting_terms": _posting_listing(posting_terms, masker),
     }
+    user = render(template.user, values)
+    if template.posting is not None and values["posting_terms"]:
+        user += "\n\n" + render(template.posting, values)
     base: list[dict[str, str]] = [
         {"role": "system", "content": render(template.system, values)},
-        {"role": "user", "content": render(template.user, values)},
+        {"role": "user", "content": user},
     ]
     schema = wire_schema()
 

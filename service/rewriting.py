@@ -3,6 +3,7 @@ and the chat-ops slash commands), so both call :func:`service.pipeline.rewrite` 
 
 from __future__ import annotations
 
+from service.coach import match_posting
 from service.guard import EvidenceItem
 from service.pipeline import LLMClient, RewriteResult, rewrite
 from service.schemas_rewrite import RewriteRequest
@@ -11,12 +12,18 @@ from service.settings import Settings
 
 async def run_rewrite(llm: LLMClient, request: RewriteRequest, settings: Settings) -> RewriteResult:
     """Rewrite ``request``'s notes with ``llm``; model, limits and time budget come from ``settings``
-    unless the request's options say otherwise. LLM transport errors (``service.errors``) propagate."""
+    unless the request's options say otherwise. With a ``job_description``, the posting's terms that the
+    input supports go into the prompt (never its gaps). LLM transport errors (``service.errors``) propagate."""
     options = request.options
+    evidence = [EvidenceItem(id=item.id, text=item.text) for item in request.evidence]
+    posting_terms: list[tuple[str, str]] = []
+    if request.job_description:
+        matched = match_posting(request.notes, evidence, request.job_description, request.redact)
+        posting_terms = [(term.term, term.input_term) for term in matched.supported]
     return await rewrite(
         llm,
         request.notes,
-        [EvidenceItem(id=item.id, text=item.text) for item in request.evidence],
+        evidence,
         request.redact,
         model=options.model or settings.model,
         max_bullets=options.max_bullets,
@@ -25,4 +32,5 @@ async def run_rewrite(llm: LLMClient, request: RewriteRequest, settings: Setting
         temperature=options.temperature,
         timeout=settings.llm_timeout_s,
         budget_s=settings.rewrite_timeout_s,
+        posting_terms=posting_terms,
     )

@@ -363,17 +363,37 @@ def test_rewrite_with_a_posting_reports_the_match(rewrite_client: Callable[..., 
     _validator("questions_response.schema.json").validate({"questions": data["questions"]})
 
 
-def test_rewrite_match_never_offers_a_redacted_term(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -> None:
-    client, _ = rewrite_client(reply((STRONG, ["notes"], "data")), max_reasks=0)
+def test_rewrite_without_a_supported_posting_term_sends_the_plain_prompt(
+    rewrite_client: Callable[..., tuple[TestClient, FakeLLM]],
+) -> None:
+    client, fake = rewrite_client(reply((STRONG, ["notes"], "data")), reply((STRONG, ["notes"], "data")), max_reasks=0)
+    plain = {"notes": REWRITE_NOTES, "options": {"max_bullets": 1}}
+    assert client.post("/v1/rewrite", json=plain).status_code == 200
+    assert client.post("/v1/rewrite", json={**plain, "job_description": "Kafka and Kubernetes"}).status_code == 200
+
+    without, with_gaps_only = fake.calls
+    assert with_gaps_only.messages == without.messages
+    assert "posting" not in without.text
+
+
+def test_rewrite_offers_the_model_supported_posting_terms_only_and_never_a_redacted_one(
+    rewrite_client: Callable[..., tuple[TestClient, FakeLLM]],
+) -> None:
+    client, fake = rewrite_client(reply((STRONG, ["notes"], "data")), max_reasks=0)
     body = {
         "notes": REWRITE_NOTES + "; integrated Stripe for Acme",
         "redact": ["Stripe"],
-        "job_description": "Stripe and PostgreSQL",
+        "job_description": "Stripe, PostgreSQL and Kafka",
         "options": {"max_bullets": 1},
     }
     match = client.post("/v1/rewrite", json=body).json()["match"]
     assert [s["term"] for s in match["supported"]] == ["PostgreSQL"]
-    assert match["gaps"] == []
+    assert [g["term"] for g in match["gaps"]] == ["Kafka"]
+
+    (call,) = fake.calls
+    assert "- PostgreSQL (the input says: postgres)" in call.messages[1]["content"]
+    assert "Kafka" not in call.text  # a gap is for the user to read, never a word offered to the model
+    assert "Stripe" not in call.text  # redacted, even though the posting names it
 
 
 def test_rewrite_questions_see_the_evidence(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -> None:

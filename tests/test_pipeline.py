@@ -440,3 +440,20 @@ def test_render_is_single_pass() -> None:
     assert render("N: {{notes}} / S: {{ sources }}", {"notes": "{{sources}} $x", "sources": "notes"}) == (
         "N: {{sources}} $x / S: notes"
     )
+
+
+async def test_posting_terms_use_the_versions_posting_template_and_are_masked(tmp_path: Path) -> None:
+    _write_version(tmp_path, "v1")
+    (tmp_path / "v1" / "posting.md").write_text("P:\n{{posting_terms}}", encoding="utf-8")
+    _write_version(tmp_path, "v2")  # no posting.md: the terms are not shown
+    terms = [("PostgreSQL", "postgres"), ("Redis", "redis"), ("Acme API", "Acme API")]
+    llm = FakeLLM(reply((GOOD_1, ["notes"], "reliability")), reply((GOOD_1, ["notes"], "reliability")))
+
+    for version in ("v1", "v2"):
+        await run(
+            llm, max_bullets=1, prompt_version=version, prompts_dir=tmp_path, posting_terms=terms, redact=["Acme"]
+        )
+
+    with_block, without = (call.messages[1]["content"] for call in llm.calls)
+    assert with_block.endswith("P:\n- PostgreSQL (the input says: postgres)\n- Redis\n- [[REDACTED_1]] API")
+    assert "P:" not in without and "PostgreSQL" not in without
