@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.coach import lint_bullet
-from service.guard import EvidenceItem, check_bullet, extract_facts
+from service.guard import EvidenceItem, analyse_bullet, check_bullet, extract_facts
 from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse
 
 
@@ -15,8 +15,9 @@ def run_verify(request: VerifyRequest) -> VerifyResponse:
         [EvidenceItem(id=item.id, text=item.text) for item in request.evidence],
         request.redact,
     )
-    return VerifyResponse(
-        results=[
-            BulletResultOut.from_result(check_bullet(bullet, facts), lint_bullet(bullet)) for bullet in request.bullets
-        ]
-    )
+    results: list[BulletResultOut] = []
+    for bullet in request.bullets:
+        analysis = analyse_bullet(bullet)  # read once, for the guard and the lint
+        verdict = check_bullet(bullet, facts, analysis)
+        results.append(BulletResultOut.from_result(verdict, lint_bullet(bullet, analysis)))
+    return VerifyResponse(results=results)

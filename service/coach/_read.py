@@ -25,6 +25,7 @@ from service.guard.tool import TechMention, closure
 __all__ = [
     "GAP_CLAUSE",
     "GAP_JOIN",
+    "Analysis",
     "Condition",
     "Phrases",
     "Reading",

@@ -13,6 +13,7 @@ from functools import cache
 
 from service.coach._read import (
     GAP_JOIN,
+    Analysis,
     Condition,
     Phrases,
     Reading,
@@ -108,10 +109,13 @@ def rule_codes() -> tuple[str, ...]:
     return (*(rule.code for rule in v.rules), v.skills.code)
 
 
-def lint_bullet(bullet: str) -> tuple[LintWarning, ...]:
-    """The weak spans of ``bullet``, ordered by offset (then by rule order)."""
+def lint_bullet(bullet: str, analysis: Analysis | None = None) -> tuple[LintWarning, ...]:
+    """The weak spans of ``bullet``, ordered by offset (then by rule order). ``analysis``: the bullet
+    as :func:`service.guard.analyse_bullet` read it, when the caller already has it (for the guard)."""
     v = vocab()
-    reading = read_bullet(bullet)
+    if analysis is not None and analysis.text != bullet:
+        raise ValueError("the analysis is of another text than the bullet")
+    reading = read_bullet(bullet) if analysis is None else Reading(analysis)
     tokens = reading.tokens
     found: list[tuple[int, int, LintWarning]] = []
     for order, rule in enumerate(v.rules):

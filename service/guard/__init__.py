@@ -9,16 +9,18 @@ No I/O (beyond reading its own packaged vocabularies once), no clock, no setting
 """
 
 from service.guard._check import check_bullet, verify
-from service.guard._facts import Facts, extract_facts
+from service.guard._facts import Analysis, Facts, analyse_bullet, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Verdict, Violation, ViolationKind
 
 __all__ = [
+    "Analysis",
     "BulletResult",
     "EvidenceItem",
     "Facts",
     "Verdict",
     "Violation",
     "ViolationKind",
+    "analyse_bullet",
     "check_bullet",
     "extract_facts",
     "verify",

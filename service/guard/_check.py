@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from service.guard import metric, ownership
-from service.guard._facts import Analysis, Facts, analyse, extract_facts
+from service.guard._facts import Analysis, Facts, analyse_bullet, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Violation
 from service.guard.redaction import placeholder_marker, placeholder_pattern
 
@@ -129,9 +129,16 @@ def _order(v: Violation) -> tuple[int, int, str]:
     return (v.start, v.end, v.kind)
 
 
-def check_bullet(bullet: str, facts: Facts) -> BulletResult:
-    """Check one bullet against the input facts. Deterministic; violations are in offset order."""
-    a = analyse(bullet, is_input=False)
+def check_bullet(bullet: str, facts: Facts, analysis: Analysis | None = None) -> BulletResult:
+    """Check one bullet against the input facts. Deterministic; violations are in offset order.
+
+    ``analysis``: the bullet as :func:`analyse_bullet` read it, when the caller already has it."""
+    if analysis is None:
+        a = analyse_bullet(bullet)
+    elif analysis.text != bullet:
+        raise ValueError("the analysis is of another text than the bullet")
+    else:
+        a = analysis
     redacted = _redacted(bullet, facts)
     violations = redacted[:]
     _tool(a, facts, violations)

@@ -70,6 +70,12 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     )
 
 
+def analyse_bullet(bullet: str) -> Analysis:
+    """Read a bullet once, the way :func:`service.guard.check_bullet` reads it. Callers that also lint
+    the bullet pass this reading to both, so the bullet is tokenised and parsed a single time."""
+    return analyse(bullet, is_input=False)
+
+
 def _start(q: metric.Quantity) -> int:
     return q.start
 

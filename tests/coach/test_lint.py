@@ -10,7 +10,7 @@ import pytest
 
 from service.coach import LintWarning, lint_bullet
 from service.coach.lint import rule_codes
-from service.guard import verify
+from service.guard import analyse_bullet, check_bullet, extract_facts, verify
 
 
 def found(bullet: str) -> list[tuple[str, str]]:
@@ -266,3 +266,20 @@ def test_every_rule_in_the_data_file_has_a_reason_and_a_fix() -> None:
     for rule in [*data["rules"], data["skills_list"]]:
         assert rule["message"].strip() and rule["fix"].strip(), rule["code"]
     assert len(set(rule_codes())) == len(rule_codes())
+
+
+@pytest.mark.parametrize("bullet", [p.values[1] for p in FIRES] + [p.values[1] for p in QUIET])  # type: ignore[attr-defined]
+def test_one_reading_serves_the_guard_and_the_lint(bullet: str) -> None:
+    # /v1/verify reads each bullet once and hands the reading to both: the answers must not change
+    facts = extract_facts("helped debug a memory leak in the notification worker", [], ["Dana"])
+    analysis = analyse_bullet(bullet)
+    assert lint_bullet(bullet, analysis) == lint_bullet(bullet)
+    assert check_bullet(bullet, facts, analysis) == check_bullet(bullet, facts)
+
+
+def test_a_reading_of_another_text_is_refused() -> None:
+    other = analyse_bullet("Built REST APIs")
+    with pytest.raises(ValueError, match="another text"):
+        lint_bullet("Worked on microservices", other)
+    with pytest.raises(ValueError, match="another text"):
+        check_bullet("Worked on microservices", extract_facts("worked on it", [], []), other)
