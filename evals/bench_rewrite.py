@@ -6,7 +6,9 @@ another loopback port, and ``httpx`` sends it N requests one after another over 
 
 * ``llm``      - a direct POST to the stub (what any client pays for the model call),
 * ``rewrite``  - a whole /v1/rewrite request (HTTP, validation, masking, prompt, litellm, guard),
-* ``overhead`` - rewrite minus llm at the same percentile: what the service itself adds.
+* ``overhead`` - rewrite minus llm at the same percentile: what the service itself adds,
+* ``litellm``  - the same call made through the service's litellm client alone (``LiteLLMClient.complete``
+  with the pipeline's messages and schema), so the overhead splits into litellm's share and the rest.
 
 ``--local-model`` instead starts the bundled SmolLM2-135M server and reports end-to-end latency of
 /v1/rewrite and completion tokens per second (max_bullets 2, no re-ask, max_tokens 200).
@@ -20,6 +22,7 @@ Loopback only; bounded by ``--requests`` and ``--max-seconds``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import threading
@@ -40,6 +43,7 @@ from service.api import create_app
 from service.deps_llm import get_llm_client
 from service.llm import LiteLLMClient
 from service.local_model import free_port, local_model_server
+from service.pipeline import latest_prompt_version, load_prompt, wire_schema
 from service.settings import Settings
 
 NOTES = (
@@ -169,8 +173,9 @@ def bench_overhead(requests: int, max_seconds: float) -> None:
 
             rewrite_once()  # warm-up: first-call set-up in litellm, pydantic, the guard's vocabularies
             llm_once()
-            llm = timed(requests, max_seconds / 2, llm_once)
-            rewrite = timed(requests, max_seconds / 2, rewrite_once)
+            llm = timed(requests, max_seconds / 3, llm_once)
+            rewrite = timed(requests, max_seconds / 3, rewrite_once)
+        through_litellm = asyncio.run(_litellm_calls(f"{stub}/v1", requests, max_seconds / 3))
 
     print("POST /v1/rewrite against an instant stub LLM (httpx -> uvicorn in-process thread, loopback)")
     print(row("llm", llm))
@@ -179,6 +184,30 @@ def bench_overhead(requests: int, max_seconds: float) -> None:
         f"{'overhead':<9}        p50={percentile(rewrite, 50) - percentile(llm, 50):8.2f} ms  "
         f"p99={percentile(rewrite, 99) - percentile(llm, 99):8.2f} ms"
     )
+    print(row("litellm", through_litellm))
+    print(
+        f"{'of which':<9} litellm p50={percentile(through_litellm, 50) - percentile(llm, 50):8.2f} ms  "
+        f"the rest p50={percentile(rewrite, 50) - percentile(through_litellm, 50):8.2f} ms"
+    )
+
+
+async def _litellm_calls(api_base: str, n: int, max_seconds: float) -> list[float]:
+    """Latencies (ms) of ``LiteLLMClient.complete`` alone against the stub, one call after another."""
+    client = LiteLLMClient(api_base=api_base, api_key="stub")
+    prompt = load_prompt(latest_prompt_version())
+    messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": NOTES}]
+    out: list[float] = []
+    stop_at = time.monotonic() + max_seconds
+    for i in range(n + 1):
+        if time.monotonic() > stop_at:
+            break
+        started = time.perf_counter()
+        await client.complete(
+            messages, model="openai/stub-model", temperature=0.2, response_schema=wire_schema(), timeout=30
+        )
+        if i:  # the first call is a warm-up
+            out.append((time.perf_counter() - started) * 1000)
+    return out
 
 
 def bench_local_model(requests: int, max_seconds: float) -> None:

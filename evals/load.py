@@ -74,6 +74,7 @@ STUB_BULLETS = [
 TARGETS: dict[str, tuple[str, str, dict[str, Any]]] = {
     # name: (server app, path, body)
     "echo": ("echo", "/echo", VERIFY_BODY),
+    "echo-sync": ("echo", "/echo-sync", VERIFY_BODY),
     "verify": ("bulletguard", "/v1/verify", VERIFY_BODY),
     "rewrite": ("bulletguard", "/v1/rewrite", REWRITE_BODY),
 }
@@ -91,13 +92,19 @@ def _serve(app_name: str, port: int, llm_delay_ms: float, rate_limit: str) -> No
 
 
 def _echo_app() -> Any:
-    """A bare FastAPI app: one JSON endpoint that parses the body and sends it back."""
+    """A bare FastAPI app: one JSON endpoint that parses the body and sends it back, written both ways
+    FastAPI allows: ``/echo`` is ``async def`` (as ``/v1/verify`` is: no worker-thread hop), the
+    strictest baseline; ``/echo-sync`` is a plain ``def`` (run in a worker thread)."""
     from fastapi import Body, FastAPI
 
     app = FastAPI()
 
     @app.post("/echo")
-    def echo(body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 (FastAPI's idiom)
+    async def echo(body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 (FastAPI's idiom)
+        return body
+
+    @app.post("/echo-sync")
+    def echo_sync(body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 (FastAPI's idiom)
         return body
 
     @app.get("/healthz")
@@ -384,20 +391,23 @@ def run_target(
 
 def _print_table(results: list[Result]) -> None:
     header = (
-        f"{'target':<8} {'conc':>4} {'secs':>6} {'requests':>9} {'errors':>6} {'req/s':>8} "
+        f"{'target':<9} {'conc':>4} {'secs':>6} {'requests':>9} {'errors':>6} {'req/s':>8} "
         f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'RSS idle':>9} {'before':>7} {'after':>7}"
     )
     print(header)
     for r in results:
         print(
-            f"{r.target:<8} {r.concurrency:>4} {r.duration_s:>6.1f} {r.requests:>9} {r.errors:>6} {r.req_per_s:>8.1f} "
+            f"{r.target:<9} {r.concurrency:>4} {r.duration_s:>6.1f} {r.requests:>9} {r.errors:>6} {r.req_per_s:>8.1f} "
             f"{r.p50_ms:>7.2f} {r.p90_ms:>7.2f} {r.p99_ms:>7.2f} {r.max_ms:>7.2f} "
             f"{r.rss_idle_mb:>7.1f}MB {r.rss_before_mb:>5.1f}MB {r.rss_after_mb:>5.1f}MB"
         )
     by_name = {r.target: r for r in results}
-    if "echo" in by_name and "verify" in by_name and by_name["echo"].req_per_s:
-        ratio = by_name["verify"].req_per_s / by_name["echo"].req_per_s
-        print(f"\n/v1/verify reaches {ratio:.0%} of the bare echo endpoint's req/s (goal: >= 60%)")
+    verify = by_name.get("verify")
+    for name, style in (("echo", "async def"), ("echo-sync", "def")):
+        echo = by_name.get(name)
+        if verify is not None and echo is not None and echo.req_per_s:
+            ratio = verify.req_per_s / echo.req_per_s
+            print(f"\n/v1/verify reaches {ratio:.0%} of the bare echo endpoint's req/s ({style}; goal: >= 60%)")
     for r in results:
         if len(r.rss_samples_mb) > 2:
             series = ", ".join(f"{at:g}s {mb:.1f}" for at, mb in r.rss_samples_mb)
@@ -422,9 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--target",
-        choices=["compare", "echo", "verify", "rewrite"],
+        choices=["compare", "echo", "echo-sync", "verify", "rewrite"],
         default="compare",
-        help="what to load (compare: echo, verify and rewrite in turn)",
+        help="what to load (compare: both echo endpoints, verify and rewrite in turn)",
     )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default: %(default)s)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per target (default: %(default)s)")
@@ -451,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.concurrency <= 512:
         parser.error("--concurrency must be within [1, 512]")
     sample_every = args.sample_every if args.sample_every is not None else (30.0 if args.soak is not None else 0.0)
-    names = ["echo", "verify", "rewrite"] if args.target == "compare" else [args.target]
+    names = ["echo", "echo-sync", "verify", "rewrite"] if args.target == "compare" else [args.target]
 
     results = [
         run_target(

@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from service.settings import Settings
 
 
-def get_app_settings(request: Request) -> Settings:
-    """The settings the app was created with (see :func:`service.api.create_app`)."""
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with (see :func:`service.api.create_app`). ``async`` only so
+    FastAPI calls it on the event loop instead of a worker thread (it does no I/O and never blocks)."""
     settings = request.app.state.settings
     assert isinstance(settings, Settings)
     return settings

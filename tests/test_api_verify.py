@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -13,8 +14,10 @@ from fastapi.testclient import TestClient
 
 from service.api import create_app
 from service.deps import get_app_settings
-from service.schemas_api import VerifyRequest
+from service.routes import verify as verify_route
+from service.schemas_api import VerifyRequest, VerifyResponse
 from service.settings import Settings
+from service.verification import run_verify
 from tests.conftest import ACCEPTED_BULLET, NOTES, REJECTED_BULLET
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -310,3 +313,32 @@ def test_openapi_response_examples_are_what_the_guard_answers(client: TestClient
         assert [sorted(v["kind"] for v in r["violations"]) for r in real] == [
             sorted(v["kind"] for v in d["violations"]) for d in documented
         ], name
+
+
+# --- small requests on the event loop, large ones in a worker thread ----------------------------------
+
+
+def test_small_requests_are_checked_on_the_event_loop_and_large_ones_in_a_worker_thread(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[bool] = []  # per call: did the check run on the thread of the event loop?
+
+    def spying_run_verify(body: VerifyRequest) -> VerifyResponse:
+        try:
+            asyncio.get_running_loop()
+            threads.append(True)
+        except RuntimeError:
+            threads.append(False)
+        return run_verify(body)
+
+    monkeypatch.setattr(verify_route, "run_verify", spying_run_verify)
+    notes = "helped debug a memory leak in the notification worker"
+    small = {"notes": notes, "bullets": ["Helped debug a memory leak in the notification worker."]}
+    large = {**small, "evidence": [{"id": "log", "text": "x " * (verify_route.INLINE_MAX_CHARS // 2)}]}
+    assert verify_route.request_chars(VerifyRequest.model_validate(large)) > verify_route.INLINE_MAX_CHARS
+
+    answers = [client.post("/v1/verify", json=body) for body in (small, large)]
+
+    assert threads == [True, False]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert [a.json()["results"][0]["verdict"] for a in answers] == ["accepted", "accepted"]
