@@ -3,27 +3,36 @@ and the chat-ops slash commands), so both call :func:`service.pipeline.rewrite` 
 
 from __future__ import annotations
 
-from service.coach import match_posting
+from service.coach import MatchResult, match_posting
 from service.guard import EvidenceItem
 from service.pipeline import LLMClient, RewriteResult, rewrite
 from service.schemas_rewrite import RewriteRequest
 from service.settings import Settings
 
 
-async def run_rewrite(llm: LLMClient, request: RewriteRequest, settings: Settings) -> RewriteResult:
+def _evidence(request: RewriteRequest) -> list[EvidenceItem]:
+    return [EvidenceItem(id=item.id, text=item.text) for item in request.evidence]
+
+
+def posting_match(request: RewriteRequest) -> MatchResult | None:
+    """What the request's ``job_description`` shares with its notes and evidence (``None`` without one)."""
+    if request.job_description is None:
+        return None
+    return match_posting(request.notes, _evidence(request), request.job_description, request.redact)
+
+
+async def run_rewrite(
+    llm: LLMClient, request: RewriteRequest, settings: Settings, posting: MatchResult | None = None
+) -> RewriteResult:
     """Rewrite ``request``'s notes with ``llm``; model, limits and time budget come from ``settings``
-    unless the request's options say otherwise. With a ``job_description``, the posting's terms that the
-    input supports go into the prompt (never its gaps). LLM transport errors (``service.errors``) propagate."""
+    unless the request's options say otherwise. ``posting``: :func:`posting_match` of the request, whose
+    supported terms go into the prompt (never its gaps). LLM transport errors (``service.errors``) propagate."""
     options = request.options
-    evidence = [EvidenceItem(id=item.id, text=item.text) for item in request.evidence]
-    posting_terms: list[tuple[str, str]] = []
-    if request.job_description:
-        matched = match_posting(request.notes, evidence, request.job_description, request.redact)
-        posting_terms = [(term.term, term.input_term) for term in matched.supported]
+    posting_terms = [] if posting is None else [(term.term, term.input_term) for term in posting.supported]
     return await rewrite(
         llm,
         request.notes,
-        evidence,
+        _evidence(request),
         request.redact,
         model=options.model or settings.model,
         max_bullets=options.max_bullets,

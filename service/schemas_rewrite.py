@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.coach import lint_bullet, match_posting, questions_for
+from service.coach import MatchResult, lint_bullet, questions_for
 from service.guard import EvidenceItem
 from service.pipeline import NOTES_SOURCE, ProofArea, RejectedBullet, RewriteResult
 from service.schemas_api import (
@@ -171,18 +171,19 @@ class RewriteResponse(BaseModel):
 
     @classmethod
     def from_result(
-        cls, result: RewriteResult, request_id: str | None, request: RewriteRequest | None = None
+        cls,
+        result: RewriteResult,
+        request_id: str | None,
+        request: RewriteRequest | None = None,
+        posting: MatchResult | None = None,
     ) -> RewriteResponse:
-        """The response for ``result``; with the ``request``, also its questions and posting match."""
+        """The response for ``result``; with the ``request``, also its questions; with ``posting`` (the
+        request's posting match, as given to the pipeline), also ``match``."""
         questions: list[QuestionOut] = []
-        match: MatchResponse | None = None
         if request is not None:
             evidence = [EvidenceItem(id=item.id, text=item.text) for item in request.evidence]
             questions = [QuestionOut.from_question(q) for q in questions_for(request.notes, evidence)]
-            if request.job_description is not None:
-                match = MatchResponse.from_result(
-                    match_posting(request.notes, evidence, request.job_description, request.redact)
-                )
+        match = None if posting is None else MatchResponse.from_result(posting)
         return cls(
             bullets=[
                 BulletOut(

@@ -18,7 +18,7 @@ from typing import Any
 
 from service.guard import EvidenceItem, extract_facts
 from service.guard._data import load as load_guard_data
-from service.guard._facts import Analysis, analyse
+from service.guard._facts import Analysis, analyse, bullet_analysis
 from service.guard._text import GAP_CLAUSE, GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase
 from service.guard.tool import TechMention, closure
 
@@ -181,9 +181,11 @@ class Reading:
         return False
 
 
-def read_bullet(text: str) -> Reading:
-    """Read a bullet as the guard reads bullets (a number right after a technology is its version)."""
-    return Reading(analyse(text, is_input=False))
+def read_bullet(text: str, analysis: Analysis | None = None) -> Reading:
+    """Read a bullet as the guard reads bullets (a number right after a technology is its version).
+    ``analysis``: the guard's reading of it, when the caller already has one (``ValueError`` if it is
+    of another text)."""
+    return Reading(bullet_analysis(text, analysis))
 
 
 def read_text(text: str) -> Reading:

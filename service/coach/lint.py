@@ -113,9 +113,7 @@ def lint_bullet(bullet: str, analysis: Analysis | None = None) -> tuple[LintWarn
     """The weak spans of ``bullet``, ordered by offset (then by rule order). ``analysis``: the bullet
     as :func:`service.guard.analyse_bullet` read it, when the caller already has it (for the guard)."""
     v = vocab()
-    if analysis is not None and analysis.text != bullet:
-        raise ValueError("the analysis is of another text than the bullet")
-    reading = read_bullet(bullet) if analysis is None else Reading(analysis)
+    reading = read_bullet(bullet, analysis)
     tokens = reading.tokens
     found: list[tuple[int, int, LintWarning]] = []
     for order, rule in enumerate(v.rules):

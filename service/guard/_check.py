@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from service.guard import metric, ownership
-from service.guard._facts import Analysis, Facts, analyse_bullet, extract_facts
+from service.guard._facts import Analysis, Facts, bullet_analysis, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Violation
 from service.guard.redaction import placeholder_marker, placeholder_pattern
 
@@ -133,12 +133,7 @@ def check_bullet(bullet: str, facts: Facts, analysis: Analysis | None = None) ->
     """Check one bullet against the input facts. Deterministic; violations are in offset order.
 
     ``analysis``: the bullet as :func:`analyse_bullet` read it, when the caller already has it."""
-    if analysis is None:
-        a = analyse_bullet(bullet)
-    elif analysis.text != bullet:
-        raise ValueError("the analysis is of another text than the bullet")
-    else:
-        a = analysis
+    a = bullet_analysis(bullet, analysis)
     redacted = _redacted(bullet, facts)
     violations = redacted[:]
     _tool(a, facts, violations)

@@ -76,6 +76,16 @@ def analyse_bullet(bullet: str) -> Analysis:
     return analyse(bullet, is_input=False)
 
 
+def bullet_analysis(bullet: str, analysis: Analysis | None) -> Analysis:
+    """``analysis`` when it is a reading of ``bullet`` (``ValueError`` when it is of another text), else a
+    fresh :func:`analyse_bullet`."""
+    if analysis is None:
+        return analyse_bullet(bullet)
+    if analysis.text != bullet:
+        raise ValueError("the analysis is of another text than the bullet")
+    return analysis
+
+
 def _start(q: metric.Quantity) -> int:
     return q.start
 

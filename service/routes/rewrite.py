@@ -14,7 +14,7 @@ from service.errors import LLMError
 from service.metrics import record_rewrite
 from service.pipeline import prompt_versions
 from service.problems import ProblemError, request_id_of
-from service.rewriting import run_rewrite
+from service.rewriting import posting_match, run_rewrite
 from service.routes._shared import problem_doc, refuse_limit_errors
 from service.schemas_api import ValidationProblem
 from service.schemas_rewrite import RewriteRequest, RewriteResponse, rewrite_limit_errors
@@ -98,8 +98,9 @@ async def rewrite_notes(
         )
     refuse_limit_errors(errors)
 
+    posting = posting_match(body)  # once: for the prompt and for the answer's `match`
     try:
-        result = await run_rewrite(llm, body, settings)
+        result = await run_rewrite(llm, body, settings, posting)
     except LLMError as exc:
         _log.warning("rewrite_failed", error=type(exc).__name__, status=exc.status)
         raise _problem_from(exc) from exc
@@ -115,5 +116,5 @@ async def rewrite_notes(
         n_redact_terms=len(body.redact),
         has_job_description=body.job_description is not None,
     )
-    # warnings per accepted bullet, questions and the posting match: computed here, from the request
-    return RewriteResponse.from_result(result, request_id_of(request.scope), body)
+    # warnings per accepted bullet and questions: computed here, from the request
+    return RewriteResponse.from_result(result, request_id_of(request.scope), body, posting)
