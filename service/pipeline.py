@@ -10,7 +10,8 @@ Steps, per request:
 2. The prompt is rendered from ``prompts/<version>/system.md`` and ``user.md`` (newest version unless
    one is asked for); the version id is part of the result.
 3. The model is called with the JSON Schema of ``schemas/rewrite_reply.schema.json`` as its response
-   format, and the reply is validated again here (JSON Schema and pydantic): a server may ignore it.
+   format (each bullet's ``sources`` narrowed to this request's ids), and the reply is validated again
+   here against the file's schema (JSON Schema and pydantic): a server may ignore it.
 4. Every bullet is checked by the guard against the *original* (unmasked) inputs; the guard also
    refuses placeholders. Bullets citing a source id that is not in the request are refused too.
 5. While fewer than ``max_bullets`` distinct bullets are accepted, the model is re-asked at most
@@ -25,6 +26,7 @@ Nothing is ever made up when the model fails: a result may have no bullets, with
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import re
 import time
@@ -209,7 +211,7 @@ class ReplyBullet(BaseModel):
 class RewriteReply(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    bullets: list[ReplyBullet] = Field(max_length=8)
+    bullets: list[ReplyBullet] = Field(min_length=1, max_length=8)
 
 
 @cache
@@ -228,6 +230,17 @@ def _reply_validator() -> Any:
 def wire_schema() -> dict[str, Any]:
     """The schema as sent to the model: without ``$schema``/``$id``, which some servers refuse."""
     return {k: v for k, v in reply_schema().items() if k not in {"$schema", "$id"}}
+
+
+def request_schema(source_ids: Sequence[str]) -> dict[str, Any]:
+    """:func:`wire_schema` for one request: each bullet's ``sources`` items narrowed to the ids this
+    request allows (an ``enum``), so a server that enforces the schema (llama.cpp turns it into a
+    grammar) cannot cite an id that does not exist. The reply is still validated against the file's
+    schema, and cited ids are still checked: a server may ignore the schema."""
+    schema = copy.deepcopy(wire_schema())
+    sources = schema["properties"]["bullets"]["items"]["properties"]["sources"]
+    sources["items"] = {**sources["items"], "enum": list(source_ids)}
+    return schema
 
 
 _FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)
@@ -473,7 +486,7 @@ async def rewrite(
         {"role": "system", "content": render(template.system, values)},
         {"role": "user", "content": user},
     ]
-    schema = wire_schema()
+    schema = request_schema(list(sources.shown))
 
     started = time.monotonic()
     accepted: dict[str, Bullet] = {}

@@ -73,8 +73,12 @@ async def test_accepted_bullets_in_one_attempt() -> None:
     (call,) = llm.calls
     assert [m["role"] for m in call.messages] == ["system", "user"]
     assert call.model == "test-model"
-    assert call.response_schema == wire_schema()
-    assert call.response_schema["properties"]["bullets"]["maxItems"] == 8
+    # the file's schema, with the cited ids narrowed to this request's sources
+    sent = call.response_schema
+    sources = sent["properties"]["bullets"]["items"]["properties"]["sources"]
+    assert sources["items"] == {"type": "string", "enum": ["notes", "PR-1423"]}
+    sources["items"] = {"type": "string"}
+    assert sent == wire_schema()
     user = call.messages[1]["content"]
     assert NOTES in user
     assert "- [PR-1423] Fix unbounded retry queue in notification worker" in user
@@ -212,11 +216,31 @@ def test_parse_reply_validates_with_pydantic_too() -> None:
     assert parsed is None and errors[0].startswith("bullets[0].text")
 
 
+def test_an_empty_answer_is_a_format_error() -> None:
+    parsed, errors = parse_reply('{"bullets": []}')
+    assert parsed is None and errors[0].startswith("bullets:")
+
+
+async def test_the_sent_schema_names_the_masked_evidence_ids_and_validation_still_checks_cited_ids() -> None:
+    evidence = (EvidenceItem("ACME-7", "Fix unbounded retry queue in notification worker"),)
+    # a server that ignores the schema: the reply cites an id outside the enum
+    llm = FakeLLM(reply((GOOD_1, ["notes", "proof_area"], "reliability")))
+
+    result = await run(llm, evidence=evidence, redact=["Acme"], max_bullets=1, max_reasks=0)
+
+    (call,) = llm.calls
+    sources = call.response_schema["properties"]["bullets"]["items"]["properties"]["sources"]
+    assert sources["items"]["enum"] == ["notes", "[[REDACTED_1]]-7"]
+    assert "ACME" not in json.dumps(call.response_schema)
+    assert result.bullets == ()
+    assert [v.kind for v in result.rejected[0].violations] == ["source"]
+
+
 def test_the_reply_schema_file_matches_the_contract() -> None:
     schema = reply_schema()
     item = schema["properties"]["bullets"]["items"]
     assert schema["additionalProperties"] is False and item["additionalProperties"] is False
-    assert schema["properties"]["bullets"]["maxItems"] == 8
+    assert (schema["properties"]["bullets"]["minItems"], schema["properties"]["bullets"]["maxItems"]) == (1, 8)
     assert set(item["required"]) == {"text", "sources", "proof_area"}
     assert item["properties"]["proof_area"]["enum"] == [
         "api",
