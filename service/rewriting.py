@@ -4,21 +4,17 @@ and the chat-ops slash commands), so both call :func:`service.pipeline.rewrite` 
 from __future__ import annotations
 
 from service.coach import MatchResult, match_posting
-from service.guard import EvidenceItem
 from service.pipeline import LLMClient, RewriteResult, rewrite
+from service.schemas_api import evidence_items
 from service.schemas_rewrite import RewriteRequest
 from service.settings import Settings
-
-
-def _evidence(request: RewriteRequest) -> list[EvidenceItem]:
-    return [EvidenceItem(id=item.id, text=item.text) for item in request.evidence]
 
 
 def posting_match(request: RewriteRequest) -> MatchResult | None:
     """What the request's ``job_description`` shares with its notes and evidence (``None`` without one)."""
     if request.job_description is None:
         return None
-    return match_posting(request.notes, _evidence(request), request.job_description, request.redact)
+    return match_posting(request.notes, evidence_items(request.evidence), request.job_description, request.redact)
 
 
 async def run_rewrite(
@@ -32,7 +28,7 @@ async def run_rewrite(
     return await rewrite(
         llm,
         request.notes,
-        _evidence(request),
+        evidence_items(request.evidence),
         request.redact,
         model=options.model or settings.model,
         max_bullets=options.max_bullets,

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from service.coach import LintWarning
-from service.guard import BulletResult
+from service.guard import BulletResult, EvidenceItem
 from service.settings import Settings
 
 EVIDENCE_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
@@ -39,6 +39,11 @@ class EvidenceItemIn(BaseModel):
         examples=["PR-1423"],
     )
     text: str = Field(description="The evidence text.", examples=["Fix heap growth in notification worker"])
+
+
+def evidence_items(items: Sequence[EvidenceItemIn]) -> list[EvidenceItem]:
+    """A request's ``evidence`` as the guard's evidence items."""
+    return [EvidenceItem(id=item.id, text=item.text) for item in items]
 
 
 class VerifyRequest(BaseModel):

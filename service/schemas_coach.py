@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.coach import MatchResult, Question
 from service.coach.questions import ProofArea
 from service.guard import EvidenceItem
-from service.schemas_api import EvidenceItemIn, NonBlankStr, VerifyRequest, WarningOut, _too_long, limit_errors
+from service.schemas_api import (
+    EvidenceItemIn,
+    NonBlankStr,
+    VerifyRequest,
+    WarningOut,
+    _too_long,
+    evidence_items,
+    limit_errors,
+)
 from service.settings import Settings
 
 _NOTES = "moved the session store to postgres; added an index on user_id; on call for the auth service"
@@ -37,7 +45,7 @@ class QuestionsRequest(BaseModel):
     )
 
     def evidence_items(self) -> list[EvidenceItem]:
-        return [EvidenceItem(id=item.id, text=item.text) for item in self.evidence]
+        return evidence_items(self.evidence)
 
 
 class QuestionOut(BaseModel):

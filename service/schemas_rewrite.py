@@ -11,7 +11,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.coach import MatchResult, lint_bullet, questions_for
-from service.guard import EvidenceItem
 from service.pipeline import NOTES_SOURCE, ProofArea, RejectedBullet, RewriteResult
 from service.schemas_api import (
     EvidenceItemIn,
@@ -20,6 +19,7 @@ from service.schemas_api import (
     ViolationOut,
     WarningOut,
     _too_long,
+    evidence_items,
     limit_errors,
 )
 from service.schemas_coach import MatchResponse, QuestionOut
@@ -181,8 +181,9 @@ class RewriteResponse(BaseModel):
         request's posting match, as given to the pipeline), also ``match``."""
         questions: list[QuestionOut] = []
         if request is not None:
-            evidence = [EvidenceItem(id=item.id, text=item.text) for item in request.evidence]
-            questions = [QuestionOut.from_question(q) for q in questions_for(request.notes, evidence)]
+            questions = [
+                QuestionOut.from_question(q) for q in questions_for(request.notes, evidence_items(request.evidence))
+            ]
         match = None if posting is None else MatchResponse.from_result(posting)
         return cls(
             bullets=[

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from service.coach import lint_bullet
-from service.guard import EvidenceItem, analyse_bullet, check_bullet, extract_facts
-from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse
+from service.guard import analyse_bullet, check_bullet, extract_facts
+from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse, evidence_items
 
 
 def run_verify(request: VerifyRequest) -> VerifyResponse:
@@ -12,7 +12,7 @@ def run_verify(request: VerifyRequest) -> VerifyResponse:
     Each result also carries the bullet's weak-bullet warnings (which never change its verdict)."""
     facts = extract_facts(
         request.notes,
-        [EvidenceItem(id=item.id, text=item.text) for item in request.evidence],
+        evidence_items(request.evidence),
         request.redact,
     )
     results: list[BulletResultOut] = []

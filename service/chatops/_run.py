@@ -19,10 +19,9 @@ from service.chatops._report import Report, report_from_rewrite, report_from_ver
 from service.chatops._state import ChatopsStats
 from service.coach import questions_for
 from service.errors import LLMError, LLMTimeout, LLMUnavailable
-from service.guard import EvidenceItem
 from service.pipeline import LLMClient
 from service.rewriting import run_rewrite
-from service.schemas_api import VerifyRequest
+from service.schemas_api import VerifyRequest, evidence_items
 from service.schemas_rewrite import RewriteRequest
 from service.settings import Settings
 from service.verification import run_verify
@@ -96,8 +95,8 @@ async def _reply(job: Job, llm: LLMClient, settings: Settings) -> tuple[str, Pay
             report = report_from_verify(response)
         else:
             result = await run_rewrite(llm, job.request, settings)
-            evidence = [EvidenceItem(item.id, item.text) for item in job.request.evidence]
-            report = report_from_rewrite(result, questions_for(job.request.notes, evidence))
+            questions = questions_for(job.request.notes, evidence_items(job.request.evidence))
+            report = report_from_rewrite(result, questions)
     except LLMError as exc:
         _log.warning("chatops_llm_failed", error=type(exc).__name__, status=exc.status)
         return "llm_error", platform.render_message(llm_error_message(exc), warning=True)
