@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from service.guard import EvidenceItem, Facts, extract_facts
+from service.guard.metric import Quantity
 
 FactKey = tuple[str, str, str]  # ("quantity", dim, value|literal) or ("tech", name, "")
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    key: FactKey
+    keys: frozenset[FactKey]  # usually one; a figure that reads two ways ("429s") has both readings
     label: str  # as the input writes it, for reports
 
 
@@ -28,20 +29,38 @@ def _facts(text: str) -> Facts:
     return extract_facts(text)
 
 
+def _quantity_key(q: Quantity) -> FactKey:
+    return ("quantity", q.dim, q.literal if q.dim in ("literal", "vague") else f"{q.value:.6g}")
+
+
 def _keys_and_labels(facts: Facts) -> dict[FactKey, str]:
     out: dict[FactKey, str] = {}
     for q in facts.quantities:
-        value = q.literal if q.dim in ("literal", "vague") else f"{q.value:.6g}"
-        out.setdefault(("quantity", q.dim, value), q.text.strip())
+        out.setdefault(_quantity_key(q), q.text.strip())
     for name in sorted(facts.tech_names):
         out.setdefault(("tech", name, ""), name)
     return out
 
 
 def input_facts(notes: str, evidence: Iterable[EvidenceItem] = ()) -> tuple[Fact, ...]:
-    """The figures and named technologies of the input (notes + evidence), each once."""
+    """The figures and named technologies of the input (notes + evidence), each once. The guard reads
+    some figures of the input two ways ("429s": status codes or seconds); those readings are one fact,
+    kept when a bullet states either."""
     facts = extract_facts(notes, tuple(evidence))
-    return tuple(Fact(key, label) for key, label in _keys_and_labels(facts).items())
+    readings: dict[tuple[str, int, int], set[FactKey]] = {}  # (source, start, end) -> its readings
+    labels: dict[tuple[str, int, int], str] = {}
+    for q, source in zip(facts.quantities, facts.quantity_sources, strict=True):
+        span = (source.label, q.start, q.end)
+        readings.setdefault(span, set()).add(_quantity_key(q))
+        labels.setdefault(span, q.text.strip())
+    out: list[Fact] = []
+    seen: set[FactKey] = set()
+    for span, keys in readings.items():
+        if seen.isdisjoint(keys):  # the same figure written again is not a second fact
+            out.append(Fact(frozenset(keys), labels[span]))
+        seen |= keys
+    out.extend(Fact(frozenset({("tech", name, "")}), name) for name in sorted(facts.tech_names))
+    return tuple(out)
 
 
 def fact_keys(text: str) -> frozenset[FactKey]:

@@ -101,8 +101,8 @@ def run_outcome(case: Case, record: RunRecord) -> RunOutcome:
     texts = [b.text for b in record.accepted]
     kept_keys = frozenset().union(*(fact_keys(t) for t in texts)) if texts else frozenset()
     facts = input_facts(case.notes, case.evidence)
-    kept = tuple(f.label for f in facts if f.key in kept_keys)
-    missing = tuple(f.label for f in facts if f.key not in kept_keys)
+    kept = tuple(f.label for f in facts if not f.keys.isdisjoint(kept_keys))
+    missing = tuple(f.label for f in facts if f.keys.isdisjoint(kept_keys))
     keep_found = tuple(k for k in case.expect.keep if any(mentions(t, k) for t in texts))
     keep_missing = tuple(k for k in case.expect.keep if k not in keep_found)
     forbidden = tuple(ForbiddenHit(c, t) for c in case.expect.forbid for t in texts if mentions(t, c))

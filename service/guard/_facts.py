@@ -44,7 +44,7 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
         for idx in range(m.first_token, m.last_token):
             tech_words[idx] = name
     anchors: frozenset[int] = frozenset() if is_input else frozenset(ends)
-    quantities = metric.find(tokens, anchors)
+    quantities = metric.find(tokens, anchors, in_input=is_input)
     if techs and quantities:
         # digits inside a technology's own name ("OAuth 2.0", "Python 3") belong to the name
         kept: list[metric.Quantity] = []

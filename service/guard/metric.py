@@ -358,9 +358,10 @@ def _candidates(tokens: Tokens, v: _Vocab) -> list[re.Match[str]]:
     return found
 
 
-def find(tokens: Tokens, skip_after: frozenset[int] = frozenset()) -> list[Quantity]:
+def find(tokens: Tokens, skip_after: frozenset[int] = frozenset(), *, in_input: bool = False) -> list[Quantity]:
     """Every quantity in the tokenised text. ``skip_after``: offsets where a technology name ends, so
-    the version number right after it (Python 3.11, OAuth 2.0) is not read as a quantity."""
+    the version number right after it (Python 3.11, OAuth 2.0) is not read as a quantity. ``in_input``:
+    the text is notes or evidence, where a figure that reads two ways counts as both facts."""
     text = tokens.text
     v = vocab()
     out: list[Quantity] = []
@@ -401,9 +402,11 @@ def find(tokens: Tokens, skip_after: frozenset[int] = frozenset()) -> list[Quant
                 dim = "money:" + (v.currencies.get(cur) or v.currencies.get(cur.upper(), "USD"))
             if suf:
                 if dim is None and suf == "s" and number.is_integer() and 100 <= number < 600:
-                    # "502s": HTTP status codes in the plural; read as the bare number
+                    # "502s": HTTP status codes in the plural; read as the bare number. In the input it
+                    # may as well be seconds ("raised the timeout to 300s"), so there it is both.
                     out.append(Quantity("count", number, number, m.start("digits"), end, m.group().strip()))
-                    continue
+                    if not in_input:
+                        continue
                 g_dim, number, g_factor, g_den, ok = _glued_suffix(text, end, suf, number, v)
                 if not ok:
                     lit_start = start if m.group("cur") else digits_start

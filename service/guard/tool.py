@@ -39,6 +39,7 @@ class _Vocab:
     before_input: frozenset[str]
     after: frozenset[str]
     not_before: dict[str, frozenset[str]]
+    joiners: frozenset[str]
 
 
 @cache
@@ -61,6 +62,7 @@ def vocab() -> _Vocab:
         before_input=frozenset(ctx["before_strict"]) | frozenset(ctx["before_input"]),
         after=frozenset(ctx["after"]),
         not_before={k: frozenset(v) for k, v in ctx["not_before"].items()},
+        joiners=frozenset(ctx["joiners"]),
     )
 
 
@@ -76,6 +78,9 @@ def _is_technology_here(tokens: Tokens, i: int, j: int, entry: _Entry, *, in_inp
     nxt = j if j < tokens.n and gaps[j] != GAP_CLAUSE else -1
     prev = i - 1 if i > 0 and gaps[i] != GAP_CLAUSE else -1
     key = surface.lower()
+    after_strict = prev >= 0 and lowers[prev] in v.before_strict
+    if after_strict and surface == entry.canonical:
+        return True  # "rewrote the worker in Go to save memory": "Go to" reads as the verb only without this
     if nxt >= 0 and gaps[nxt] == GAP_JOIN and lowers[nxt] in v.not_before.get(key, frozenset()):
         return False
     in_parens = first_start > 0 and text[first_start - 1] == "(" and text[last_end : last_end + 1] == ")"
@@ -88,21 +93,43 @@ def _is_technology_here(tokens: Tokens, i: int, j: int, entry: _Entry, *, in_inp
         return True
     if nxt >= 0 and (lowers[nxt] in v.after or lowers[nxt][:1].isdigit()):
         return True  # "Go service", "Node 18"
-    return bool(prev >= 0 and (text[tokens.ends[prev] : first_start].strip() in {"+", "/", "&"}))
+    return bool(prev >= 0 and text[tokens.ends[prev] : first_start].strip() in v.joiners)
 
 
 def find(tokens: Tokens, *, in_input: bool = False) -> list[TechMention]:
     """Every technology mentioned in the tokenised text (``in_input``: the text is notes or evidence)."""
     v = vocab()
     out: list[TechMention] = []
-    text, starts, ends = tokens.text, tokens.starts, tokens.ends
-    for i, j, value in ngram_matches(tokens, v.table):
+    text, starts, ends, gaps = tokens.text, tokens.starts, tokens.ends, tokens.gaps
+    matches = ngram_matches(tokens, v.table)
+    for k, (i, j, value) in enumerate(matches):
         assert isinstance(value, _Entry)
-        if value.ambiguous and not _is_technology_here(tokens, i, j, value, in_input=in_input):
+        # in notes, an ambiguous name right beside another technology in the same clause is one too:
+        # "kafka -> s3 -> athena", "postgres, redis, spring"
+        if (
+            value.ambiguous
+            and not _is_technology_here(tokens, i, j, value, in_input=in_input)
+            and not (in_input and _beside_a_technology(matches, k, gaps))
+        ):
             continue
         start, end = starts[i], ends[j - 1]
         out.append(TechMention(value.name, text[start:end], start, end, i, j))
     return out
+
+
+def _beside_a_technology(matches: list[tuple[int, int, object]], k: int, gaps: list[int]) -> bool:
+    i, j, _ = matches[k]
+    for other in (k - 1, k + 1):
+        if 0 <= other < len(matches):
+            oi, oj, value = matches[other]
+            assert isinstance(value, _Entry)
+            if value.ambiguous:
+                continue  # two ambiguous words side by side ("go react") prove nothing
+            if oj == i and gaps[i] != GAP_CLAUSE:
+                return True
+            if oi == j and gaps[j] != GAP_CLAUSE:
+                return True
+    return False
 
 
 def closure(names: Iterable[str]) -> frozenset[str]:

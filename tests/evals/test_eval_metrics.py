@@ -6,7 +6,17 @@ from dataclasses import replace
 
 import pytest
 
-from service.evals import Case, RunRecord, case_metrics, group_metrics, mentions, pass_k_of_n, percentile, run_outcome
+from service.evals import (
+    Case,
+    RunRecord,
+    case_metrics,
+    group_metrics,
+    input_facts,
+    mentions,
+    pass_k_of_n,
+    percentile,
+    run_outcome,
+)
 from service.evals.metrics import KINDS, Scored
 from tests.evals.evalkit import API, GOOD_API, GOOD_PERF, INVENTED, PERF, bullet, record
 
@@ -26,6 +36,16 @@ def test_coverage_is_the_share_of_input_figures_and_technologies_kept() -> None:
     assert outcome.coverage == pytest.approx(0.8)
     # refused bullets keep nothing; a run with no accepted bullet covers nothing
     assert run_outcome(PERF, record(PERF.id, [], [GOOD_PERF])).coverage == 0.0
+
+
+def test_a_figure_read_two_ways_is_one_fact_kept_by_either_reading() -> None:
+    # "429s" in the notes is status codes or seconds: one fact, kept by a bullet stating either
+    case = replace(PERF, notes="returned 429s to tenants over quota; 429s again the next day", evidence=())
+    assert [f.label for f in input_facts(case.notes)] == ["429s"]
+    for text in ("Returned HTTP 429 to tenants over their quota.", "Held requests for 429 seconds."):
+        outcome = run_outcome(case, record(case.id, [bullet(text)]))
+        assert outcome.facts_kept == ("429s",) and outcome.coverage == 1.0, text
+    assert run_outcome(case, record(case.id, [bullet("Throttled tenants over quota.")])).coverage == 0.0
 
 
 def test_coverage_is_undefined_without_input_facts() -> None:

@@ -166,6 +166,15 @@ ACCEPT = [
         "Made the API return HTTP 429 when tenants exceed their quota.",
         id="status-code-named",
     ),
+    # "300s" in notes reads as a status-code plural or as seconds: either reading supports the bullet
+    pytest.param(
+        "nginx upstream timeout was 60s; raised to 300s for big uploads",
+        "Raised the Nginx upstream timeout from 60 seconds to 5 minutes for large uploads.",
+        id="300s-as-seconds",
+    ),
+    pytest.param(
+        "the job took 450s before the index", "Cut the job's 450-second run time with an index.", id="450s-seconds"
+    ),
     # a bullet that drops the figures claims less
     pytest.param(
         "cut p95 on the search api from 2.1s to 800ms",
@@ -321,6 +330,16 @@ REJECT = [
         "Fixed Nginx 504 errors during deploys.",
         "504",
         id="status-code-after-tech-name-is-not-a-version",
+    ),
+    # reading "300s" both ways in the notes does not make a changed value true
+    pytest.param(
+        "raised the upstream timeout to 300s",
+        "Raised the upstream timeout to 3 minutes.",
+        "3 minutes",
+        id="300s-not-3-min",
+    ),
+    pytest.param(
+        "raised the upstream timeout to 300s", "Raised the upstream timeout to 300 ms.", "300 ms", id="300s-not-ms"
     ),
 ]
 

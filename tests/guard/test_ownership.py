@@ -161,6 +161,39 @@ ACCEPT = [
         "Wrote the design doc for the rate limiter.",
         id="design-doc-noun",
     ),
+    # what a thing does after "which"/"that" is not the writer's claim
+    pytest.param(
+        "worked on the kafka sink for clickstream",
+        (),
+        (),
+        "Worked on the Kafka clickstream sink, which writes events to the warehouse at peak.",
+        id="which-writes-is-the-sink",
+    ),
+    pytest.param(
+        "helped with the deploy tool",
+        (),
+        (),
+        "Helped with the deploy tool that builds the images.",
+        id="that-builds-is-the-tool",
+    ),
+    pytest.param(
+        "contributed to the importer",
+        (),
+        (),
+        "Contributed to the importer, which handled retries and dead letters.",
+        id="which-handled-is-the-importer",
+    ),
+    # "did X" says the writer did X
+    pytest.param(
+        "helped move the feature store to gcp; mostly did the iam + service accounts",
+        (),
+        (),
+        "Helped move the feature store to Google Cloud, handling the IAM roles and service accounts.",
+        id="did-the-iam-supports-handling",
+    ),
+    pytest.param(
+        "did the schema migration for invoices", (), (), "Ran the schema migration for invoices.", id="did-ran"
+    ),
 ]
 
 # (notes, evidence, redact, bullet, verb)
@@ -285,6 +318,22 @@ REJECT = [
         "Built the GraphQL gateway.",
         "Built",
         id="evidence-part-not-whole",
+    ),
+    pytest.param(
+        "did not touch the billing schema; reviewed the migration",
+        (),
+        (),
+        "Wrote the billing schema migration.",
+        "Wrote",
+        id="did-not-is-no-claim",
+    ),
+    pytest.param(
+        "helped the platform team, which led the migration",
+        (),
+        (),
+        "Led the migration of the platform.",
+        "Led",
+        id="which-led-is-someone-else",
     ),
 ]
 

@@ -156,6 +156,14 @@ ACCEPT = [
         "Added caching to the product lookup endpoint.",
         id="no-technology",
     ),
+    # in notes, an ambiguous name chained to another technology is one too
+    case(
+        "led the rework of the audit log pipeline: kafka -> s3 -> athena",
+        "Built the audit log pipeline that streams events from Kafka to S3 for querying in Athena.",
+        id="arrow-chain-athena",
+    ),
+    case("stack is postgres, redis, spring", "Built the service on Spring with PostgreSQL.", id="list-spring"),
+    case("moved the ui to react => vite builds", "Moved the UI build to React and Vite.", id="fat-arrow-react"),
 ]
 
 REJECT = [
@@ -278,6 +286,23 @@ REJECT = [
         id="opentelemetry",
     ),
     pytest.param("moved jobs to the queue", "Moved jobs to SQS.", "SQS", id="sqs"),
+    # the language, though "Go to" could read as the verb
+    pytest.param(
+        "rewrote the image resize worker to use less memory",
+        "Rewrote the image resize worker in Go to use less memory.",
+        "Go",
+        id="in-go-to",
+    ),
+    pytest.param(
+        "ported the parser to save memory", "Ported the parser using Rust to save memory.", "Rust", id="using-rust-to"
+    ),
+    # an arrow joins names in a bullet too, and the input must still name each one
+    pytest.param(
+        "stack is kafka and postgres",
+        "Ran Kafka and Postgres -> Athena for the audit log.",
+        "Athena",
+        id="arrow-in-bullet-still-needs-the-input",
+    ),
 ]
 
 
