@@ -49,6 +49,8 @@ class _Vocab:
     role_articles: frozenset[str]
     object_stops: frozenset[str]
     adjective_markers: frozenset[str]
+    relative_pronouns: frozenset[str]
+    coordinators: frozenset[str]
     not_ownership: dict[str, frozenset[str]]
     generic: frozenset[str]
     abbreviations: dict[str, str]
@@ -88,6 +90,8 @@ def vocab() -> _Vocab:
         role_articles=frozenset(d["role_articles"]),
         object_stops=frozenset(d["object_stops"]),
         adjective_markers=frozenset(d["adjective_markers"]),
+        relative_pronouns=frozenset(d["relative_pronouns"]),
+        coordinators=frozenset(d["coordinators"]),
         not_ownership={k: frozenset(v) for k, v in d["not_ownership"].items()},
         generic=frozenset(d["generic_words"]),
         abbreviations=dict(d["abbreviations"]),
@@ -167,8 +171,16 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     v = vocab()
     found: list[tuple[int, int, int]] = []  # (first token, end token, level)
     damp_possible: bool | None = None  # whether any helper phrase can start in the text at all
+    relative_end = -1  # one past a ladder word in a "which"/"that" clause: what a thing does, not a claim
+    lowers = tokens.lowers
     for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
+        if i > 0 and tokens.gaps[i] == GAP_JOIN and lowers[i - 1] in v.relative_pronouns:
+            relative_end = j  # "the sink, which writes …", "the tool that builds …"
+            continue
+        if i == relative_end + 1 and lowers[i - 1] in v.coordinators and tokens.gaps[i] == GAP_JOIN:
+            relative_end = j  # "… that builds and ships the images": still the tool
+            continue
         if not _is_verb(tokens, i, j, form, v):
             continue
         level = form.level

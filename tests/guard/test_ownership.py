@@ -177,6 +177,13 @@ ACCEPT = [
         id="that-builds-is-the-tool",
     ),
     pytest.param(
+        "helped with the deploy tool",
+        (),
+        (),
+        "Helped with the deploy tool that builds and ships the container images.",
+        id="that-builds-and-ships-is-the-tool",
+    ),
+    pytest.param(
         "contributed to the importer",
         (),
         (),
@@ -334,6 +341,14 @@ REJECT = [
         "Led the migration of the platform.",
         "Led",
         id="which-led-is-someone-else",
+    ),
+    pytest.param(
+        "helped with the deploy tool",
+        (),
+        (),
+        "Helped with the deploy tool that builds images and designed its cache layer.",
+        "designed",
+        id="claim-after-a-relative-clause",
     ),
 ]
 
