@@ -175,11 +175,13 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     lowers = tokens.lowers
     for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
-        if i > 0 and tokens.gaps[i] == GAP_JOIN and lowers[i - 1] in v.relative_pronouns:
-            relative_end = j  # "the sink, which writes …", "the tool that builds …"
-            continue
-        if i == relative_end + 1 and lowers[i - 1] in v.coordinators and tokens.gaps[i] == GAP_JOIN:
-            relative_end = j  # "… that builds and ships the images": still the tool
+        relative = i > 0 and tokens.gaps[i] == GAP_JOIN and lowers[i - 1] in v.relative_pronouns
+        if relative or (i == relative_end + 1 and lowers[i - 1] in v.coordinators and tokens.gaps[i] == GAP_JOIN):
+            # "the sink, which writes …", "the tool that builds and ships …": what a thing does. But "the
+            # team that migrated X" is work the writer had a part in: a contributed-level claim.
+            relative_end = j
+            if _dampened(tokens, i, v):
+                found.append((i, j, 1))
             continue
         if not _is_verb(tokens, i, j, form, v):
             continue

@@ -177,6 +177,13 @@ ACCEPT = [
         id="that-builds-is-the-tool",
     ),
     pytest.param(
+        "was on the team that migrated service auth to mtls",
+        (),
+        (),
+        "Helped migrate service auth to mTLS as part of the team.",
+        id="team-that-migrated-supports-helped",
+    ),
+    pytest.param(
         "helped with the deploy tool",
         (),
         (),
@@ -349,6 +356,14 @@ REJECT = [
         "Helped with the deploy tool that builds images and designed its cache layer.",
         "designed",
         id="claim-after-a-relative-clause",
+    ),
+    pytest.param(
+        "was on the team that migrated service auth to mtls; i updated the client libs",
+        (),
+        (),
+        "Migrated service auth to mTLS, updating the client libraries.",
+        "Migrated",
+        id="team-that-migrated-is-contributed",
     ),
 ]
 
