@@ -164,6 +164,11 @@ ACCEPT = [
     ),
     case("stack is postgres, redis, spring", "Built the service on Spring with PostgreSQL.", id="list-spring"),
     case("moved the ui to react => vite builds", "Moved the UI build to React and Vite.", id="fat-arrow-react"),
+    case(
+        "added db migrations for billing; my supervisor reviewed them",
+        "Added database migrations for billing, reviewed by my supervisor.",
+        id="supervisor-is-a-person",
+    ),
 ]
 
 REJECT = [
@@ -286,6 +291,13 @@ REJECT = [
         id="opentelemetry",
     ),
     pytest.param("moved jobs to the queue", "Moved jobs to SQS.", "SQS", id="sqs"),
+    pytest.param(
+        "added db migrations for the billing schema",
+        "Added Flyway migrations for the billing schema.",
+        "Flyway",
+        id="flyway",
+    ),
+    pytest.param("backed up the cluster volumes", "Backed up the cluster volumes with Velero.", "Velero", id="velero"),
     # the language, though "Go to" could read as the verb
     pytest.param(
         "rewrote the image resize worker to use less memory",
