@@ -57,6 +57,7 @@ class _Vocab:
     units_ci: dict[str, tuple[str, float]]
     rate_units: dict[str, float]
     dens: dict[str, float]
+    rate_adverbs: dict[str, float]
     multiplier_words: dict[str, float]
     currencies: dict[str, str]
     currency_words: dict[str, str]
@@ -166,6 +167,7 @@ def vocab() -> _Vocab:
         units_ci={k.lower(): v for k, v in units.items()},
         rate_units=rate_units,
         dens=dens,
+        rate_adverbs={k: float(v) for k, v in d["rate_adverbs"].items()},
         multiplier_words=mult,
         currencies=d["currencies"],
         currency_words=d["currency_words"],
@@ -178,7 +180,8 @@ def vocab() -> _Vocab:
         scale_after=re.compile(rf"[ \t-]+(?P<s>{_alt(list(scale_words))})\b", re.IGNORECASE),
         den_after=re.compile(
             rf"[ \t]*(?:/[ \t]*|[ \t]+(?:{per_alt})[ \t]+)(?P<d>{den_alt})s?\b"
-            rf"|[ \t]+(?P<ru>{_alt(list(d['rate_units']))})(?![\w/])",
+            rf"|[ \t]+(?P<ru>{_alt(list(d['rate_units']))})(?![\w/])"
+            rf"|[ \t]+(?P<adv>{_alt(list(d['rate_adverbs']))})\b",
             re.IGNORECASE,
         ),
         noun_after=re.compile(r"[ \t-]+(?P<n>[A-Za-z][A-Za-z'-]*)"),
@@ -258,7 +261,12 @@ def _apply_after(
     for _ in range(3):
         m = v.den_after.match(text, probe)
         if m:
-            den = v.rate_units[m.group("ru").lower()] if m.group("ru") else v.dens[m.group("d").lower()]
+            if m.group("ru"):
+                den = v.rate_units[m.group("ru").lower()]
+            elif m.group("adv"):
+                den = v.rate_adverbs[m.group("adv").lower()]
+            else:
+                den = v.dens[m.group("d").lower()]
             end = m.end()
             break
         n = v.noun_after.match(text, probe)
@@ -380,7 +388,11 @@ def find(tokens: Tokens, skip_after: frozenset[int] = frozenset(), *, in_input: 
         elif kind == "mult":
             word = re.sub(r"\s+", " ", m.group().lower())
             val = v.multiplier_words[word]
-            out.append(Quantity("multiplier", val, val, start, end, m.group()))
+            r_dim, r_number, r_factor, r_den, r_end = _apply_after(text, end, val, v, "multiplier", 1.0)
+            if r_den:  # "twice a day" is a count per day (as "2x/day" is), not a multiplier
+                out.append(_make(r_dim, r_number, r_factor, r_den, start, r_end, text))
+            else:
+                out.append(Quantity("multiplier", val, val, start, end, m.group()))
         elif kind == "lit":
             out.append(Quantity("literal", 0.0, 0.0, start, end, m.group(), literal=m.group().lower()))
         elif kind == "words":

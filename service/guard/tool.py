@@ -39,6 +39,9 @@ class _Vocab:
     before_input: frozenset[str]
     after: frozenset[str]
     not_before: dict[str, frozenset[str]]
+    not_after: dict[str, frozenset[str]]
+    needs_context: frozenset[str]
+    needs_context_before: frozenset[str]
     joiners: frozenset[str]
 
 
@@ -62,6 +65,9 @@ def vocab() -> _Vocab:
         before_input=frozenset(ctx["before_strict"]) | frozenset(ctx["before_input"]),
         after=frozenset(ctx["after"]),
         not_before={k: frozenset(v) for k, v in ctx["not_before"].items()},
+        not_after={k: frozenset(v) for k, v in ctx["not_after"].items()},
+        needs_context=frozenset(ctx["needs_context"]),
+        needs_context_before=frozenset(ctx["needs_context_before"]),
         joiners=frozenset(ctx["joiners"]),
     )
 
@@ -78,18 +84,23 @@ def _is_technology_here(tokens: Tokens, i: int, j: int, entry: _Entry, *, in_inp
     nxt = j if j < tokens.n and gaps[j] != GAP_CLAUSE else -1
     prev = i - 1 if i > 0 and gaps[i] != GAP_CLAUSE else -1
     key = surface.lower()
-    after_strict = prev >= 0 and lowers[prev] in v.before_strict
-    if after_strict and surface == entry.canonical:
-        return True  # "rewrote the worker in Go to save memory": "Go to" reads as the verb only without this
+    if prev >= 0 and gaps[i] == GAP_JOIN and lowers[prev] in v.not_after.get(key, frozenset()):
+        return False  # "in flux", "Hong Kong"
+    if key in v.needs_context:
+        before = v.needs_context_before  # "with Ray", "in Phoenix": a person, a place
+    else:
+        before = v.before_input if in_input else v.before_strict
+        if prev >= 0 and lowers[prev] in v.before_strict and surface == entry.canonical:
+            return True  # "rewrote the worker in Go to save memory": "Go to" reads as the verb only without this
     if nxt >= 0 and gaps[nxt] == GAP_JOIN and lowers[nxt] in v.not_before.get(key, frozenset()):
         return False
     in_parens = first_start > 0 and text[first_start - 1] == "(" and text[last_end : last_end + 1] == ")"
     if in_parens:
         return True
     sentence_initial = gaps[i] == GAP_CLAUSE
-    if surface == entry.canonical and not sentence_initial:
+    if surface == entry.canonical and not sentence_initial and key not in v.needs_context:
         return True
-    if prev >= 0 and lowers[prev] in (v.before_input if in_input else v.before_strict):
+    if prev >= 0 and lowers[prev] in before:
         return True
     if nxt >= 0 and (lowers[nxt] in v.after or lowers[nxt][:1].isdigit()):
         return True  # "Go service", "Node 18"

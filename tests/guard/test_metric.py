@@ -166,6 +166,13 @@ ACCEPT = [
         "Made the API return HTTP 429 when tenants exceed their quota.",
         id="status-code-named",
     ),
+    # frequencies: "twice a day" is a count per day, as "2x/day" is
+    pytest.param(
+        "changed the fx sync from daily to 2x/day", "Moved the FX sync to twice a day.", id="2x-day-twice-a-day"
+    ),
+    pytest.param("the sync runs twice a day", "The sync runs 2x per day.", id="twice-a-day-2x-per-day"),
+    pytest.param("the sync runs twice a day", "The sync runs twice daily.", id="twice-daily"),
+    pytest.param("the etl loads ~40 GB a night", "The ETL loads about 40 GB nightly.", id="40-gb-nightly"),
     # "300s" in notes reads as a status-code plural or as seconds: either reading supports the bullet
     pytest.param(
         "nginx upstream timeout was 60s; raised to 300s for big uploads",
@@ -331,6 +338,11 @@ REJECT = [
         "504",
         id="status-code-after-tech-name-is-not-a-version",
     ),
+    # a frequency is not a multiplier, and a changed frequency is a changed value
+    pytest.param("the sync runs twice a day", "Doubled the sync rate.", "Doubled", id="twice-a-day-is-not-doubled"),
+    pytest.param("throughput doubled", "Throughput rose twice a day.", "twice a day", id="doubled-is-not-twice-a-day"),
+    pytest.param("the sync runs 2x/day", "The sync runs twice a week.", "twice a week", id="per-day-to-per-week"),
+    pytest.param("the etl loads ~40 GB a night", "The ETL loads 40 GB weekly.", "40 GB weekly", id="nightly-to-weekly"),
     # reading "300s" both ways in the notes does not make a changed value true
     pytest.param(
         "raised the upstream timeout to 300s",

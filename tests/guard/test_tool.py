@@ -164,6 +164,24 @@ ACCEPT = [
     ),
     case("stack is postgres, redis, spring", "Built the service on Spring with PostgreSQL.", id="list-spring"),
     case("moved the ui to react => vite builds", "Moved the UI build to React and Vite.", id="fat-arrow-react"),
+    # English words and places that contain a technology's name
+    case(
+        "moved the billing jobs to the new scheduler",
+        "Moved the billing jobs while the design was in flux.",
+        id="in-flux",
+    ),
+    case(
+        "wrote the adapters between billing and ledger",
+        "Wrote the glue code between billing and the ledger.",
+        id="glue-code",
+    ),
+    case(
+        "set up the read replica for apac reads",
+        "Set up a read replica in the Hong Kong region for APAC reads.",
+        id="hong-kong",
+    ),
+    case("wrote the runbook", "Wrote the runbook with Ray from the finance team.", id="ray-a-person"),
+    case("moved the billing jobs", "Moved the billing jobs for the Phoenix office.", id="phoenix-a-place"),
     case(
         "added db migrations for billing; my supervisor reviewed them",
         "Added database migrations for billing, reviewed by my supervisor.",
@@ -308,6 +326,13 @@ REJECT = [
     pytest.param(
         "ported the parser to save memory", "Ported the parser using Rust to save memory.", "Rust", id="using-rust-to"
     ),
+    # names that are mostly people or places still count with a technology context
+    pytest.param(
+        "moved the batch scoring jobs", "Moved the batch scoring jobs to a Ray cluster.", "Ray", id="ray-cluster"
+    ),
+    pytest.param("moved the batch scoring jobs", "Moved the batch scoring jobs using Ray.", "Ray", id="using-ray"),
+    pytest.param("moved the api routes", "Moved the API routes behind Kong.", "Kong", id="behind-kong"),
+    pytest.param("moved the etl jobs", "Moved the ETL jobs to Glue.", "Glue", id="glue-capitalised"),
     # an arrow joins names in a bullet too, and the input must still name each one
     pytest.param(
         "stack is kafka and postgres",
