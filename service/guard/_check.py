@@ -50,9 +50,9 @@ def _tool(a: Analysis, facts: Facts, out: list[Violation]) -> None:
 
 
 def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
-    concepts = facts.scope_concepts
+    concepts, objects = facts.scope_concepts, facts.scope_objects
     for s in a.scopes:
-        if s.concept in concepts:
+        if s.concept in concepts or any((s.concept, o) in objects for o in s.objects):
             continue
         text = s.text
         out.append(

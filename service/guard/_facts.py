@@ -65,7 +65,7 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
         tokens,
         tuple(techs),
         tuple(quantities),
-        tuple(scope.find(tokens)),
+        tuple(scope.find(tokens, in_input=is_input)),
         tuple(ownership.find(tokens, tech_words)),
     )
 
@@ -164,6 +164,7 @@ class Facts:
     quantities: tuple[metric.Quantity, ...]
     quantity_sources: tuple[Source, ...]
     scope_concepts: frozenset[str]
+    scope_objects: frozenset[tuple[str, str]]  # (concept, object) the input states only for that object
     claims: tuple[ownership.Claim, ...]
     claim_sources: tuple[Source, ...]
     redact_pattern: re.Pattern[str] | None
@@ -224,7 +225,10 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
         techs=tool.closure(names),
         quantities=tuple(quantities),
         quantity_sources=tuple(q_sources),
-        scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes),
+        scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes if not m.bound),
+        scope_objects=frozenset(
+            (m.concept, m.objects[0]) for s in sources for m in s.analysis.scopes if m.bound and m.objects
+        ),
         claims=tuple(claims),
         claim_sources=tuple(c_sources),
         redact_pattern=redaction.compile_terms(redact),

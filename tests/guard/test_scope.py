@@ -112,6 +112,23 @@ ACCEPT = [
     pytest.param(
         "demoed the tracing work at the all-hands", "Demoed the tracing work at an all-hands.", id="all-hands"
     ),
+    # frequencies are not breadth claims
+    pytest.param("ran the backfill nightly for a week", "Ran the backfill every night for a week.", id="every-night"),
+    pytest.param("on call on alternate weeks", "Was on call every other week.", id="every-other-week"),
+    pytest.param("polled the queue every 5 min", "Polled the queue every 5 minutes.", id="every-5-minutes"),
+    # "each X" in the notes supports "every X" and "all X", for the same X only
+    pytest.param(
+        "made each request carry a request id header",
+        "Made every request carry a request ID header.",
+        id="each-request-every-request",
+    ),
+    pytest.param("checked each of the 40 tenants", "Checked all 40 tenants.", id="each-of-the-tenants"),
+    # the notes' own words for complete elimination
+    pytest.param(
+        "added idempotency keys, which removed the whole class of duplicate-charge bugs",
+        "Added idempotency keys, eliminating duplicate-charge bugs.",
+        id="whole-class-of-eliminated",
+    ),
 ]
 
 REJECT = [
@@ -228,6 +245,18 @@ REJECT = [
     ),
     pytest.param(
         "raised billing module line coverage", "Raised billing module line coverage to 100%.", "100", id="100-percent"
+    ),
+    pytest.param(
+        "wrote runbooks for a few of the noisiest alerts, linked each from the alert description",
+        "Wrote runbooks for every alert.",
+        "every",
+        id="each-about-another-thing",
+    ),
+    pytest.param(
+        "added alerts to each service", "Added alerts to every endpoint.", "every", id="each-service-not-every-endpoint"
+    ),
+    pytest.param(
+        "reduced duplicate charges", "Eliminated duplicate charges.", "Eliminated", id="reduced-not-eliminated"
     ),
 ]
 
