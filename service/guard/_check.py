@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from service.guard import metric, ownership
+from service.guard import metric, ownership, scope
 from service.guard._facts import Analysis, Facts, bullet_analysis, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Violation
 from service.guard.redaction import placeholder_marker, placeholder_pattern
@@ -52,8 +52,10 @@ def _tool(a: Analysis, facts: Facts, out: list[Violation]) -> None:
 def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
     concepts, objects = facts.scope_concepts, facts.scope_objects
     for s in a.scopes:
-        if s.concept in concepts or any((s.concept, o) in objects for o in s.objects):
+        if s.concept in concepts:
             continue
+        if objects and any((s.concept, o) in objects for o in scope.objects(a.tokens, s)):
+            continue  # "every request" where the notes say "each request"
         text = s.text
         out.append(
             Violation(
@@ -69,11 +71,14 @@ def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
 
 def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
     lookup = facts.lookup
+    context: frozenset[str] | None = None  # the content words of the whole bullet, when a claim needs them
     for c in a.claims:
         level = c.level
         if level <= 1:
             continue
-        allowed, k = ownership.allowed_level(c, lookup.claim_index)
+        if context is None:
+            context = frozenset().union(*(other.content for other in a.claims))
+        allowed, k = ownership.allowed_level(c, lookup.claim_index, context)
         if level <= allowed:
             continue
         text = c.text

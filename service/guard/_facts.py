@@ -227,7 +227,10 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
         quantity_sources=tuple(q_sources),
         scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes if not m.bound),
         scope_objects=frozenset(
-            (m.concept, m.objects[0]) for s in sources for m in s.analysis.scopes if m.bound and m.objects
+            (m.concept, words[0])
+            for s in sources
+            for m in s.analysis.scopes
+            if m.bound and (words := scope.objects(s.analysis.tokens, m))
         ),
         claims=tuple(claims),
         claim_sources=tuple(c_sources),

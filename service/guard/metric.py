@@ -186,8 +186,8 @@ def vocab() -> _Vocab:
         ),
         noun_after=re.compile(r"[ \t-]+(?P<n>[A-Za-z][A-Za-z'-]*)"),
         currency_after=re.compile(rf"[ \t]+(?P<c>{_alt(list(d['currency_words']))})\b", re.IGNORECASE),
-        joiner=re.compile(
-            rf"\s*(?:{_alt(d['range_joiners'])})\s*",
+        joiner=re.compile(  # "14-9 min", "~400 -> ~650 msgs/s": an approximation mark may follow
+            rf"\s*(?:{_alt(d['range_joiners'])})\s*(?:[~\u2248]\s*)?",
             re.IGNORECASE,
         ),
         noun_stop=frozenset(d["count_noun_stopwords"]),

@@ -232,47 +232,68 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
 
 
 class ClaimIndex:
-    """The input's claims arranged for ``allowed_level``, built once per request: for each word of a direct
-    object (or of a segment), the best claim mentioning it, as (minus its rung, its position), so the
-    smallest key is the highest rung, and the first claim at that rung."""
+    """The input's claims arranged for ``allowed_level``, built once per request: for each content word,
+    the claims whose direct object mentions it, and those whose segment does, so a bullet's claim is
+    compared only with the input claims that can be about the same work."""
 
-    __slots__ = ("best", "by_content", "by_obj")
+    __slots__ = ("best", "by_content", "by_obj", "claims")
 
     def __init__(self, claims: Sequence[Claim]) -> None:
-        by_obj: dict[str, tuple[int, int]] = {}
-        by_content: dict[str, tuple[int, int]] = {}
+        by_obj: dict[str, list[int]] = {}
+        by_content: dict[str, list[int]] = {}
         for k, c in enumerate(claims):
-            key = (-c.level, k)
             for word in c.obj:
-                if word not in by_obj or key < by_obj[word]:
-                    by_obj[word] = key
-            for word in c.content:
-                if word not in by_content or key < by_content[word]:
-                    by_content[word] = key
+                by_obj.setdefault(word, []).append(k)
+            for word in c.content | c.obj:
+                by_content.setdefault(word, []).append(k)
+        self.claims = tuple(claims)
         self.by_obj = by_obj
         self.by_content = by_content
         self.best = min((-c.level, k) for k, c in enumerate(claims)) if claims else None
 
 
-def allowed_level(claim: Claim, index: ClaimIndex) -> tuple[int, int]:
-    """The highest rung the input supports for the work ``claim`` is about, and the position of the input
-    claim that set it (the first one at that rung; -1 when none did).
+def allowed_level(claim: Claim, index: ClaimIndex, context: frozenset[str] = frozenset()) -> tuple[int, int]:
+    """The rung the input supports for the work ``claim`` is about, and the position of the input claim
+    that set it (-1 when none did).
 
-    "About the same work" means sharing a word of the direct object ("built the schema stitching" is not
-    about "built the gateway"); failing that, a word anywhere in the segment; failing that, any claim.
+    The work is the input claim most about the same thing: the most words of the bullet's direct object in
+    its own object ("built the schema stitching" is not about "built the gateway"), then in its segment,
+    then the most words shared between the segments, then the closest object (fewest words the bullet's
+    object lacks); among equals, the highest rung. When the claim's own segment shares no word with any
+    input claim, ``context`` (the content words of the whole bullet) stands in for it ("…, which a teammate
+    and I planned together"). An input that states no claim sharing a word with either supports up to the
+    implicit rung ("built"), or less when all its claims are lower: in long notes a strong verb about one
+    piece of work is no support for another.
     """
-    shared = index.by_obj.keys() & claim.obj if claim.obj else None
-    if shared:
-        best = min(map(index.by_obj.__getitem__, shared))
-    else:
-        shared = index.by_content.keys() & claim.content
-        if shared:
-            best = min(map(index.by_content.__getitem__, shared))
-        elif index.best is not None:
-            best = index.best
-        else:
-            return vocab().implicit_level, -1
-    return -best[0], best[1]
+    obj, content, claims = claim.obj, claim.content, index.claims
+    by_obj, by_content = index.by_obj, index.by_content
+    # the best candidates are among the claims sharing an object word, if any; else among those whose
+    # segment holds an object word; else among those sharing any word (the ranking below puts them first)
+    tied = {k for word in obj for k in by_obj.get(word, ())}
+    if not tied:
+        tied = {k for word in obj for k in by_content.get(word, ())}
+    if not tied:
+        tied = {k for word in content for k in by_content.get(word, ())}
+        if not tied and context:
+            content = context
+            tied = {k for word in context for k in by_content.get(word, ())}
+        if not tied:
+            implicit = vocab().implicit_level
+            if index.best is None:
+                return implicit, -1
+            level, k = -index.best[0], index.best[1]
+            return (level, k) if level <= implicit else (implicit, -1)
+    if len(tied) == 1:
+        (k,) = tied
+        return claims[k].level, k
+    best: tuple[int, int, int, int, int] | None = None
+    best_k = -1
+    for k in sorted(tied):  # in input order: the first of equals wins
+        c = claims[k]
+        key = (len(obj & c.obj), len(obj & c.content), len(content & c.content), -len(c.obj - obj), c.level)
+        if best is None or key > best:
+            best, best_k = key, k
+    return claims[best_k].level, best_k
 
 
 def level_name(level: int) -> str:

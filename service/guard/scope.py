@@ -19,8 +19,8 @@ class ScopeMention(NamedTuple):
     text: str
     start: int
     end: int
-    objects: tuple[str, ...] = ()  # the next content words, singular ("every request header" -> request, header)
-    bound: bool = False  # an input phrase that supports its concept only for its first object ("each request")
+    after: int = 0  # the token after the phrase, where its object starts (see ``objects``)
+    bound: bool = False  # an input phrase that supports its concept only for its object ("each request")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +69,11 @@ def vocab() -> _Vocab:
     )
 
 
-def _objects(tokens: Tokens, k: int, skip: frozenset[str], limit: int = 3) -> tuple[str, ...]:
-    """Up to ``limit`` content words from token ``k`` on, within the phrase, in the singular."""
+def objects(tokens: Tokens, mention: ScopeMention, limit: int = 3) -> tuple[str, ...]:
+    """Up to ``limit`` content words after ``mention`` (in the text ``tokens`` is of), within the phrase, in
+    the singular: "every request header" -> (request, header)."""
+    skip = vocab().skip_words
+    k = mention.after
     out: list[str] = []
     lowers, gaps = tokens.lowers, tokens.gaps
     while k < tokens.n and len(out) < limit and gaps[k] == GAP_JOIN:
@@ -96,8 +99,7 @@ def find(tokens: Tokens, *, in_input: bool = False) -> list[ScopeMention]:
             continue  # "every 5 minutes": a frequency
         if concept:
             start, end = starts[i], ends[j - 1]
-            objects = _objects(tokens, j, v.skip_words)
-            out.append(ScopeMention(concept, labels[concept], text[start:end], start, end, objects, bound))
+            out.append(ScopeMention(concept, labels[concept], text[start:end], start, end, j, bound))
     if v.percent_value in text:
         for m in v.percent_pattern.finditer(text):
             out.append(ScopeMention(v.percent_concept, labels[v.percent_concept], m.group(), m.start(), m.end()))

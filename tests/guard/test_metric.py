@@ -166,6 +166,12 @@ ACCEPT = [
         "Made the API return HTTP 429 when tenants exceed their quota.",
         id="status-code-named",
     ),
+    # an arrow between approximate figures is a range: the unit after the second applies to the first
+    pytest.param(
+        "throughput ~400 -> ~650 msgs/s per consumer group",
+        "Lifted throughput from about 400 to 650 messages per second per consumer group.",
+        id="approx-arrow-range",
+    ),
     # frequencies: "twice a day" is a count per day, as "2x/day" is
     pytest.param(
         "changed the fx sync from daily to 2x/day", "Moved the FX sync to twice a day.", id="2x-day-twice-a-day"

@@ -183,6 +183,21 @@ ACCEPT = [
         "Helped migrate service auth to mTLS as part of the team.",
         id="team-that-migrated-supports-helped",
     ),
+    # in long notes, each piece of work keeps its own rung
+    pytest.param(
+        "- export svc: i designed it end to end\n- helped jonas build the public api rate limiter, wrote some tests",
+        (),
+        (),
+        "Designed the export service end to end.",
+        id="long-notes-designed-piece",
+    ),
+    pytest.param(
+        "ann and i planned the annual api key rotation; i wrote the rotation script",
+        (),
+        (),
+        "Wrote the rotation script for the annual API key rotation, which a teammate and I planned together.",
+        id="relative-clause-takes-the-bullets-context",
+    ),
     pytest.param(
         "helped with the deploy tool",
         (),
@@ -356,6 +371,33 @@ REJECT = [
         "Helped with the deploy tool that builds images and designed its cache layer.",
         "designed",
         id="claim-after-a-relative-clause",
+    ),
+    # a strong verb about one piece of work in long notes is no support for another
+    pytest.param(
+        "- export svc: i designed it end to end\n- helped jonas build the public api rate limiter, wrote some tests"
+        "\n- wrote the api consumer faq",
+        (),
+        (),
+        "Built the public API rate limiter with tests for its refill behaviour.",
+        "Built",
+        id="long-notes-helped-piece",
+    ),
+    pytest.param(
+        "- i designed the feature flag svc\n- multi-region failover for accounts svc: reviewed the design doc"
+        "\n- wrote a chaos test for the failover",
+        (),
+        (),
+        "Designed the multi-region failover for the accounts service.",
+        "Designed",
+        id="long-notes-generic-word-is-not-the-same-work",
+    ),
+    pytest.param(
+        "led the incident review revamp; fixed the flaky e2e suite",
+        (),
+        (),
+        "Led the rollout of the new on-call schedule.",
+        "Led",
+        id="unmatched-work-gets-at-most-built",
     ),
     pytest.param(
         "was on the team that migrated service auth to mtls; i updated the client libs",
