@@ -53,6 +53,7 @@ class _Vocab:
     scale_words: dict[str, float]
     scale_suffixes: dict[str, float]
     vague: dict[str, tuple[float, float]]
+    percent_phrases: dict[str, float]
     units: dict[str, tuple[str, float]]
     units_ci: dict[str, tuple[str, float]]
     rate_units: dict[str, float]
@@ -119,6 +120,7 @@ def vocab() -> _Vocab:
     rate_units = {k.lower(): float(d["rate_denominators"][v[0]]) for k, v in d["rate_units"].items()}
     dens = {k: float(v) for k, v in d["rate_denominators"].items()}
     mult = {k: float(v) for k, v in d["multiplier_words"].items()}
+    frac = {k: float(v) for k, v in d["percent_phrases"].items()}
     all_num_words = [*number_words, *compound_only, *scale_words]
     word_num = (
         rf"(?:(?:a|an|half\s+a)\s+)?(?:{_alt(all_num_words)})"
@@ -128,7 +130,7 @@ def vocab() -> _Vocab:
         "|".join(
             [
                 # percentiles: p95, P99.9, 99th percentile
-                r"(?P<pct>(?<![\w.])[pP](?P<pctv>\d{1,2}(?:\.\d+)?)(?![\w.]))",
+                r"(?P<pct>(?<![\w.])[pP](?P<pctv>\d{1,2}(?:\.\d+)?)(?!\w|\.\d))",
                 r"(?P<pct2>(?<![\w.])(?P<pct2v>\d{1,2}(?:\.\d+)?)(?:th|st|nd|rd)?[\s-]+percentile)",
                 # 24/7-style literals
                 r"(?P<lit>\b\d+/\d+\b)",
@@ -143,6 +145,7 @@ def vocab() -> _Vocab:
         "|".join(
             [
                 # vague counts and multiplier words before plain number words (longest first)
+                rf"(?P<frac>(?:{_alt(list(frac))})\b)",
                 rf"(?P<vague>(?:{_alt(list(vague))})\b)",
                 rf"(?P<mult>(?:{_alt(list(mult))})\b)",
                 rf"(?P<words>{word_num}\b)",
@@ -150,7 +153,7 @@ def vocab() -> _Vocab:
         ),
         re.IGNORECASE,
     )
-    phrases = [*number_words, *compound_only, *scale_words, *vague, *mult, "a", "an", "half"]
+    phrases = [*number_words, *compound_only, *scale_words, *vague, *mult, *frac, "a", "an", "half"]
     triggers = frozenset(re.split(r"[\s-]+", p.lower())[0] for p in phrases)
     den_alt = _alt(list(dens))
     per_alt = _alt(d["per_words"])
@@ -163,6 +166,7 @@ def vocab() -> _Vocab:
         scale_words=scale_words,
         scale_suffixes={k: float(v) for k, v in d["scale_suffixes"].items()},
         vague=vague,
+        percent_phrases=frac,
         units=units,
         units_ci={k.lower(): v for k, v in units.items()},
         rate_units=rate_units,
@@ -381,6 +385,9 @@ def find(tokens: Tokens, skip_after: frozenset[int] = frozenset(), *, in_input: 
         if kind in ("pct", "pct2"):
             val = float(m.group("pctv") or m.group("pct2v"))
             out.append(Quantity("percentile", val, val, start, end, m.group()))
+        elif kind == "frac":  # "half the time": 50%
+            val = v.percent_phrases[re.sub(r"\s+", " ", m.group().lower())]
+            out.append(Quantity("percent", val, val, start, end, m.group()))
         elif kind == "vague":
             word = re.sub(r"\s+", " ", m.group().lower())
             low, high = v.vague[word]

@@ -172,6 +172,15 @@ ACCEPT = [
         "Lifted throughput from about 400 to 650 messages per second per consumer group.",
         id="approx-arrow-range",
     ),
+    # a percentile after the value, at the end of a sentence
+    pytest.param("tuned the pool, p99 of 250ms now", "Tuned the pool, reaching 250 ms p99.", id="value-then-p99"),
+    # fractions of the time in words are percentages
+    pytest.param(
+        "it was failing about half the time", "Fixed the job that failed 50% of the time.", id="half-the-time"
+    ),
+    pytest.param("it was failing 50% of the time", "Fixed the job that failed half the time.", id="50-percent-half"),
+    # a vague size the notes' figures fall in
+    pytest.param("latency 120ms -> 8ms", "Cut latency to single-digit milliseconds.", id="single-digit-ms"),
     # frequencies: "twice a day" is a count per day, as "2x/day" is
     pytest.param(
         "changed the fx sync from daily to 2x/day", "Moved the FX sync to twice a day.", id="2x-day-twice-a-day"
@@ -343,6 +352,13 @@ REJECT = [
         "Fixed Nginx 504 errors during deploys.",
         "504",
         id="status-code-after-tech-name-is-not-a-version",
+    ),
+    pytest.param("tuned the pool, p95 of 250ms now", "Tuned the pool, reaching 250 ms p99.", "p99", id="p95-to-p99"),
+    pytest.param(
+        "it was failing sometimes", "Fixed the job that failed half the time.", "half the time", id="half-new"
+    ),
+    pytest.param(
+        "latency 120ms -> 15ms", "Cut latency to single-digit milliseconds.", "single-digit", id="single-digit-unstated"
     ),
     # a frequency is not a multiplier, and a changed frequency is a changed value
     pytest.param("the sync runs twice a day", "Doubled the sync rate.", "Doubled", id="twice-a-day-is-not-doubled"),

@@ -163,6 +163,11 @@ ACCEPT = [
         id="arrow-chain-athena",
     ),
     case("stack is postgres, redis, spring", "Built the service on Spring with PostgreSQL.", id="list-spring"),
+    case(
+        "designed service auth with certs issued by vault",
+        "Designed service authentication with certificates issued by Vault.",
+        id="issued-by-vault",
+    ),
     case("moved the ui to react => vite builds", "Moved the UI build to React and Vite.", id="fat-arrow-react"),
     # English words and places that contain a technology's name
     case(
