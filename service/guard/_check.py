@@ -71,14 +71,11 @@ def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
 
 def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
     lookup = facts.lookup
-    context: frozenset[str] | None = None  # the content words of the whole bullet, when a claim needs them
     for c in a.claims:
         level = c.level
         if level <= 1:
             continue
-        if context is None:
-            context = frozenset().union(*(other.content for other in a.claims))
-        allowed, k = ownership.allowed_level(c, lookup.claim_index, context)
+        allowed, k = ownership.allowed_level(c, lookup.claim_index, a.claims)
         if level <= allowed:
             continue
         text = c.text

@@ -252,7 +252,7 @@ class ClaimIndex:
         self.best = min((-c.level, k) for k, c in enumerate(claims)) if claims else None
 
 
-def allowed_level(claim: Claim, index: ClaimIndex, context: frozenset[str] = frozenset()) -> tuple[int, int]:
+def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ()) -> tuple[int, int]:
     """The rung the input supports for the work ``claim`` is about, and the position of the input claim
     that set it (-1 when none did).
 
@@ -260,7 +260,8 @@ def allowed_level(claim: Claim, index: ClaimIndex, context: frozenset[str] = fro
     its own object ("built the schema stitching" is not about "built the gateway"), then in its segment,
     then the most words shared between the segments, then the closest object (fewest words the bullet's
     object lacks); among equals, the highest rung. When the claim's own segment shares no word with any
-    input claim, ``context`` (the content words of the whole bullet) stands in for it ("…, which a teammate
+    input claim, the content words of the whole bullet (``claim`` and ``others``, the bullet's other claims)
+    stand in for it ("…, which a teammate
     and I planned together"). An input that states no claim sharing a word with either supports up to the
     implicit rung ("built"), or less when all its claims are lower: in long notes a strong verb about one
     piece of work is no support for another.
@@ -274,9 +275,9 @@ def allowed_level(claim: Claim, index: ClaimIndex, context: frozenset[str] = fro
         tied = {k for word in obj for k in by_content.get(word, ())}
     if not tied:
         tied = {k for word in content for k in by_content.get(word, ())}
-        if not tied and context:
-            content = context
-            tied = {k for word in context for k in by_content.get(word, ())}
+        if not tied and others:
+            content = content.union(*(c.content for c in others))
+            tied = {k for word in content for k in by_content.get(word, ())}
         if not tied:
             implicit = vocab().implicit_level
             if index.best is None:

@@ -205,13 +205,13 @@ def test_the_quantity_index_supports_what_the_input_quantities_support() -> None
             assert metric.supports(q, index) == _reference_supports(q, facts), (q, facts)
 
 
-def _reference_allowed(claim: Claim, facts: list[Claim], context: frozenset[str]) -> tuple[int, int]:
+def _reference_allowed(claim: Claim, facts: list[Claim], others: list[Claim]) -> tuple[int, int]:
     """``allowed_level`` the slow way: score every input claim, no index."""
     content = claim.content
     pool = [f for f in facts if (f.obj | f.content) & (claim.obj | content)]
-    if not pool and context:
-        content = context
-        pool = [f for f in facts if (f.obj | f.content) & context]
+    if not pool and others:
+        content = content.union(*(o.content for o in others))
+        pool = [f for f in facts if (f.obj | f.content) & content]
     if not pool:
         implicit = ownership.vocab().implicit_level
         if not facts:
@@ -249,8 +249,8 @@ def test_the_claim_index_allows_what_the_input_claims_allow() -> None:
         index = ownership.ClaimIndex(facts)
         for _ in range(5):
             claim = _random_claim(rng)
-            context = _random_claim(rng).content if rng.random() < 0.5 else frozenset()
-            level, k = ownership.allowed_level(claim, index, context)
-            ref_level, ref_k = _reference_allowed(claim, facts, context)
+            others = [_random_claim(rng) for _ in range(rng.randint(0, 2))]
+            level, k = ownership.allowed_level(claim, index, others)
+            ref_level, ref_k = _reference_allowed(claim, facts, others)
             # the input claim named is the first one equal to the one that set the rung (as hints quote it)
             assert (level, k if k < 0 else facts.index(facts[k])) == (ref_level, ref_k), (claim, facts)
