@@ -33,7 +33,8 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class _Vocab:
-    table: PhraseTable
+    table: PhraseTable  # for bullets
+    input_table: PhraseTable  # for notes and evidence: also the short input_aliases
     implies: dict[str, tuple[str, ...]]
     before_strict: frozenset[str]
     before_input: frozenset[str]
@@ -58,8 +59,14 @@ def vocab() -> _Vocab:
             table.setdefault(norm_phrase(form), _Entry(name, False, form))
         for form in tech.get("ambiguous", ()):
             table.setdefault(norm_phrase(form), _Entry(name, True, form))
+    input_table = dict(table)
+    for form, name in ctx["input_aliases"].items():
+        if name not in implies:
+            raise ValueError(f"tool_context.json: input alias {form!r} names unknown technology {name!r}")
+        input_table.setdefault(norm_phrase(form), _Entry(name, False, form))
     return _Vocab(
         table=PhraseTable(table),
+        input_table=PhraseTable(input_table),
         implies=implies,
         before_strict=frozenset(ctx["before_strict"]),
         before_input=frozenset(ctx["before_strict"]) | frozenset(ctx["before_input"]),
@@ -112,7 +119,7 @@ def find(tokens: Tokens, *, in_input: bool = False) -> list[TechMention]:
     v = vocab()
     out: list[TechMention] = []
     text, starts, ends, gaps = tokens.text, tokens.starts, tokens.ends, tokens.gaps
-    matches = ngram_matches(tokens, v.table)
+    matches = ngram_matches(tokens, v.input_table if in_input else v.table)
     for k, (i, j, value) in enumerate(matches):
         assert isinstance(value, _Entry)
         # in notes, an ambiguous name right beside another technology in the same clause is one too:

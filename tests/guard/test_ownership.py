@@ -212,6 +212,28 @@ ACCEPT = [
         "Contributed to the importer, which handled retries and dead letters.",
         id="which-handled-is-the-importer",
     ),
+    # resume verbs beyond the example ladder, on their rungs
+    pytest.param(
+        "wrote the retry logic for the webhook sender",
+        (),
+        (),
+        "Authored the retry logic for the webhook sender.",
+        id="wrote-authored",
+    ),
+    pytest.param(
+        "i managed the on-call rotation for payments",
+        (),
+        (),
+        "Owned the on-call rotation for payments.",
+        id="managed-owned",
+    ),
+    pytest.param(
+        "we finally managed to fix the flaky deploy",
+        (),
+        (),
+        "Helped fix the flaky deploy.",
+        id="managed-to-is-no-claim",
+    ),
     # "did X" says the writer did X
     pytest.param(
         "helped move the feature store to gcp; mostly did the iam + service accounts",
@@ -371,6 +393,22 @@ REJECT = [
         "Helped with the deploy tool that builds images and designed its cache layer.",
         "designed",
         id="claim-after-a-relative-clause",
+    ),
+    pytest.param(
+        "wrote the new token refresh flow in the auth service",
+        (),
+        (),
+        "Rearchitected the token refresh flow in the auth service.",
+        "Rearchitected",
+        id="wrote-not-rearchitected",
+    ),
+    pytest.param(
+        "built the billing export job",
+        (),
+        (),
+        "Managed the team that built the billing export job.",
+        "Managed",
+        id="built-not-managed",
     ),
     # a strong verb about one piece of work in long notes is no support for another
     pytest.param(

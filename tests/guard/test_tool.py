@@ -163,6 +163,21 @@ ACCEPT = [
         id="arrow-chain-athena",
     ),
     case("stack is postgres, redis, spring", "Built the service on Spring with PostgreSQL.", id="list-spring"),
+    # short forms engineers write in notes
+    case(
+        "converted the admin frontend from js to ts",
+        "Converted the admin frontend from JavaScript to TypeScript.",
+        id="js-ts",
+    ),
+    case("wrote a py script to backfill timezones", "Wrote a Python script to backfill timezones.", id="py"),
+    case("tuned pg autovacuum on the orders db", "Tuned PostgreSQL autovacuum on the orders database.", id="pg"),
+    case("put pg bouncer in front of the main db", "Put PgBouncer in front of the main database.", id="pg-bouncer"),
+    case("moved the email jobs onto a rabbit queue", "Moved the email jobs onto a RabbitMQ queue.", id="rabbit"),
+    case("wrote prom alerting rules for the workers", "Wrote Prometheus alerting rules for the workers.", id="prom"),
+    case("built a gql gateway for the mobile app", "Built a GraphQL gateway for the mobile app.", id="gql"),
+    case(
+        "added a timestamp column to events", "Added a ts column to the events table.", id="ts-in-a-bullet-is-no-claim"
+    ),
     case(
         "designed service auth with certs issued by vault",
         "Designed service authentication with certificates issued by Vault.",
