@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from service.guard import metric, ownership, scope
 from service.guard._facts import Analysis, Facts, bullet_analysis, extract_facts
@@ -149,6 +150,8 @@ def check_bullet(bullet: str, facts: Facts, analysis: Analysis | None = None) ->
         ]
     if len(violations) > 1:
         violations.sort(key=_order)
+    if a.tokens.text != bullet:  # read with plain spaces (see ``plain``): quote the bullet as written
+        violations = [replace(v, text=bullet[v.start : v.end]) for v in violations]
     return BulletResult(bullet=bullet, violations=tuple(violations))
 
 

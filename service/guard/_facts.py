@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from service.guard import metric, ownership, redaction, scope, tool
 from service.guard._models import EvidenceItem
-from service.guard._text import Tokens, tokenize
+from service.guard._text import Tokens, plain, tokenize
 
 
 class Analysis(NamedTuple):
@@ -34,7 +34,7 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     """Read ``text`` once. ``is_input``: notes or evidence, where every number counts as a fact and
     lower-case technology names are read more leniently; in a bullet a number right after a
     technology name is its version, not a metric."""
-    tokens = tokenize(text)
+    tokens = tokenize(plain(text))
     techs = tool.find(tokens, in_input=is_input)
     tech_words: dict[int, str] = {}  # token position -> the technology it is part of
     ends: set[int] = set()

@@ -20,6 +20,19 @@ _CLAUSE_BREAK = re.compile(r"[.;!?:\n\u2022]|\s[-\u2013\u2014]\s|\s[-\u2013\u201
 _JOINABLE = re.compile(r"[ \t]*[-/]?[ \t]*|[ \t]+")
 _SEPARATOR = re.compile(r"[,(){}\[\]&+|]")
 
+# typography that reads as plain spaces and hyphens; one character for one, so offsets stay valid
+_GROUPED_DIGITS = re.compile(r"(?<=\d)[\u00a0\u202f\u2009\u2007](?=\d{3}(?!\d))")  # "1 000 000"
+_PLAIN = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\u2010": "-", "\u2011": "-"})
+
+
+def plain(text: str) -> str:
+    """``text`` with no-break and thin spaces as spaces (or as thousands separators between digit groups)
+    and non-breaking hyphens as hyphens. Same length, so every offset into it is an offset into ``text``."""
+    if text.isascii():
+        return text
+    return _GROUPED_DIGITS.sub(",", text).translate(_PLAIN)
+
+
 GAP_JOIN = 0  # words of one phrase: only spaces, a hyphen or a slash between them
 GAP_COMMA = 1  # a comma, parenthesis, "&" or "+" between them: same clause, different phrase
 GAP_CLAUSE = 2  # a sentence or clause break

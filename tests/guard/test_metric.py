@@ -172,6 +172,11 @@ ACCEPT = [
         "Lifted throughput from about 400 to 650 messages per second per consumer group.",
         id="approx-arrow-range",
     ),
+    # typographic spaces: thousands grouped with narrow no-break spaces, a no-break space before the unit
+    pytest.param(
+        "processed 1\u202f000\u202f000 rows overnight", "Processed 1,000,000 rows overnight.", id="nnbsp-thousands"
+    ),
+    pytest.param("cloud bill down 50\u00a0%", "Cut the cloud bill by 50 percent.", id="nbsp-percent"),
     # a percentile after the value, at the end of a sentence
     pytest.param("tuned the pool, p99 of 250ms now", "Tuned the pool, reaching 250 ms p99.", id="value-then-p99"),
     # fractions of the time in words are percentages
@@ -354,6 +359,7 @@ REJECT = [
         id="status-code-after-tech-name-is-not-a-version",
     ),
     pytest.param("tuned the pool, p95 of 250ms now", "Tuned the pool, reaching 250 ms p99.", "p99", id="p95-to-p99"),
+    pytest.param("cut latency to 300ms", "Cut latency to 300\u00a0µs.", "300\u00a0µs", id="nbsp-unit-changed"),
     pytest.param(
         "it was failing sometimes", "Fixed the job that failed half the time.", "half the time", id="half-new"
     ),
