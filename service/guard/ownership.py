@@ -10,6 +10,7 @@ notes that state no ladder verb) applies.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -50,6 +51,9 @@ class _Vocab:
     object_stops: frozenset[str]
     adjective_markers: frozenset[str]
     relative_pronouns: frozenset[str]
+    role_table: PhraseTable  # role labels ("author", "reviewed by") -> their rung
+    role_self: frozenset[str]
+    outcomes: frozenset[str]
     coordinators: frozenset[str]
     not_ownership: dict[str, frozenset[str]]
     generic: frozenset[str]
@@ -91,6 +95,9 @@ def vocab() -> _Vocab:
         object_stops=frozenset(d["object_stops"]),
         adjective_markers=frozenset(d["adjective_markers"]),
         relative_pronouns=frozenset(d["relative_pronouns"]),
+        role_table=PhraseTable({norm_phrase(k): int(lv) for k, lv in d["role_labels"]["labels"].items()}),
+        role_self=frozenset(d["role_labels"]["self_words"]),
+        outcomes=frozenset(d["outcome_participles"]["words"]),
         coordinators=frozenset(d["coordinators"]),
         not_ownership={k: frozenset(v) for k, v in d["not_ownership"].items()},
         generic=frozenset(d["generic_words"]),
@@ -167,14 +174,19 @@ _NO_WORD = frozenset({""})
 def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     """Every ownership claim in the tokenised text with its rung and the content words of the work it
     governs. ``tech_words`` maps token index to a canonical technology name, so "k8s" and "Kubernetes" meet.
+    In a text with role lines (a PR or a design doc: "author: priya; Reviewers: me"), a clause opening with
+    a verb in "-s" ("Adds retries", "Proposes …") is the artifact speaking, not the writer's work.
     """
     v = vocab()
+    roles, not_claims = _role_lines(tokens, v)
     found: list[tuple[int, int, int]] = []  # (first token, end token, level)
     damp_possible: bool | None = None  # whether any helper phrase can start in the text at all
     relative_end = -1  # one past a ladder word in a "which"/"that" clause: what a thing does, not a claim
     lowers = tokens.lowers
     for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
+        if i in not_claims:
+            continue  # a role label ("author:") or a title before one ("Upgrade X (author: priya)")
         relative = i > 0 and tokens.gaps[i] == GAP_JOIN and lowers[i - 1] in v.relative_pronouns
         if relative or (i == relative_end + 1 and lowers[i - 1] in v.coordinators and tokens.gaps[i] == GAP_JOIN):
             # "the sink, which writes …", "the tool that builds and ships …": what a thing does. But "the
@@ -185,6 +197,18 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
             continue
         if not _is_verb(tokens, i, j, form, v):
             continue
+        word = lowers[i]
+        if word in v.outcomes and tokens.gaps[i] == GAP_COMMA:
+            continue  # "Batched writes, raising throughput": the outcome of the work before it
+        if (
+            not_claims  # the text has role lines
+            and not form.past
+            and j == i + 1
+            and tokens.gaps[i] == GAP_CLAUSE
+            and word.endswith("s")
+            and not word.endswith("ss")
+        ):
+            continue  # "PR-905: Adds retries…", "Proposes BM25 tuning": the artifact speaking
         level = form.level
         if level > 1:
             if damp_possible is None:
@@ -192,7 +216,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
             if damp_possible and _dampened(tokens, i, v):
                 level = 1
         found.append((i, j, level))
-    if not found:
+    if not found and not roles:
         return []
     claims: list[Claim] = []
     n = tokens.n
@@ -228,7 +252,54 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
         obj = frozenset(content[j:obj_end]) - _NO_WORD
         start, end = starts[i], ends[j - 1]
         claims.append(Claim(level, text[start:end], start, end, words, obj))
+    for i, j, level, first, last in roles:
+        # the work is the line; its object, the words just before the label: in the label's own clause,
+        # or else in the clause before ("feature-flags service — owner: me")
+        words = frozenset(content[first:last]) - _NO_WORD
+        c_start = i
+        while c_start > first and gaps[c_start] != GAP_CLAUSE:
+            c_start -= 1
+        obj = frozenset(content[c_start:i]) - _NO_WORD
+        if not obj and c_start > first:
+            p_start = c_start - 1
+            while p_start > first and gaps[p_start] != GAP_CLAUSE:
+                p_start -= 1
+            obj = frozenset(content[p_start:c_start]) - _NO_WORD
+        obj = obj or words
+        claims.append(Claim(level, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], words, obj))
     return claims
+
+
+def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, int, int]], frozenset[int]]:
+    """Role lines ("PR-905: backoff for webhooks (author: priya; Reviewed-by: me)"): for each role label
+    naming the writer, (label first token, label end token, rung, line first token, line end token); and
+    the tokens that are no verb claim: every role label, and what comes before it on its line (a title)."""
+    if v.role_table.heads.isdisjoint(tokens.last):
+        return [], frozenset()
+    text, lowers, gaps, starts, ends, n = tokens.text, tokens.lowers, tokens.gaps, tokens.starts, tokens.ends, tokens.n
+    roles: list[tuple[int, int, int, int, int]] = []
+    not_claims: set[int] = set()
+    for i, j, level in ngram_matches(tokens, v.role_table):
+        assert isinstance(level, int)
+        if j >= n:
+            continue
+        if ":" not in text[ends[j - 1] : starts[j]] and lowers[j - 1] != "by":
+            continue  # "the author of", "owner of": not a role line
+        line_start = text.rfind("\n", 0, starts[i]) + 1
+        line_end = text.find("\n", ends[j - 1])
+        line_end = n if line_end < 0 else bisect_left(starts, line_end)
+        first = bisect_left(starts, line_start)
+        not_claims.update(range(first, j))
+        # the people named: up to the end of the clause, a ";" or a parenthesis
+        k, names = j, list[str]()
+        while k < n and len(names) < 8:
+            if k > j and (gaps[k] == GAP_CLAUSE or any(c in text[ends[k - 1] : starts[k]] for c in ";()")):
+                break
+            names.append(lowers[k])
+            k += 1
+        if v.role_self.intersection(names):
+            roles.append((i, j, level, first, line_end))
+    return roles, frozenset(not_claims)
 
 
 class ClaimIndex:

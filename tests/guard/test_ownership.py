@@ -234,6 +234,29 @@ ACCEPT = [
         "Helped fix the flaky deploy.",
         id="managed-to-is-no-claim",
     ),
+    # role lines in evidence: "author: me" is built-level, "owner: me" owned-level, for that line's work
+    pytest.param(
+        "worked on search indexing",
+        ("PR-880: switch product indexing to the bulk API (author: me) — runs drop from 45 min to 12 min",),
+        (),
+        "Switched product indexing to the bulk API, cutting runs from 45 min to 12 min.",
+        id="author-me",
+    ),
+    pytest.param(
+        "worked on the feature flag service",
+        ("service ownership table: feature-flags service — owner: me (since 2023-09); backup: jun",),
+        (),
+        "Owned the feature flag service.",
+        id="owner-me",
+    ),
+    # an outcome after a comma is not a second claim
+    pytest.param(
+        "batched the writes in the ingest service; throughput 1k -> 4k req/min",
+        (),
+        (),
+        "Batched writes in the ingest service, raising throughput from 1k to 4k requests per minute.",
+        id="outcome-participle",
+    ),
     # "did X" says the writer did X
     pytest.param(
         "helped move the feature store to gcp; mostly did the iam + service accounts",
@@ -385,6 +408,31 @@ REJECT = [
         "Led the migration of the platform.",
         "Led",
         id="which-led-is-someone-else",
+    ),
+    # someone else's PR, reviewed by the writer
+    pytest.param(
+        "reviewed the webhook retry work",
+        ("PR-905: exponential backoff for outbound webhooks (author: priya; Reviewed-by: me) — retries with jitter",),
+        (),
+        "Built exponential backoff with jitter for outbound webhooks.",
+        "Built",
+        id="author-someone-else-reviewer-me",
+    ),
+    pytest.param(
+        "gave feedback on the search relevance design",
+        ("Search relevance v2 — Design Doc. Author: arjun; Reviewers: me, li. Proposes a rerank stage.",),
+        (),
+        "Designed a rerank stage for search relevance.",
+        "Designed",
+        id="design-doc-proposes-is-the-doc",
+    ),
+    pytest.param(
+        "helped with the ingest service",
+        (),
+        (),
+        "Helped with the ingest service, designing its retry schema.",
+        "designing",
+        id="work-participle-is-a-claim",
     ),
     pytest.param(
         "helped with the deploy tool",

@@ -13,7 +13,18 @@ GUARD = Path(__file__).resolve().parents[2] / "service" / "guard"
 MODULES = sorted(GUARD.glob("*.py"))
 
 ALLOWED_STDLIB = frozenset(
-    {"re", "json", "math", "dataclasses", "functools", "collections.abc", "importlib.resources", "typing", "__future__"}
+    {
+        "re",
+        "json",
+        "math",
+        "bisect",
+        "dataclasses",
+        "functools",
+        "collections.abc",
+        "importlib.resources",
+        "typing",
+        "__future__",
+    }
 )
 FORBIDDEN_ROOTS = frozenset(
     {"fastapi", "starlette", "pydantic", "pydantic_settings", "litellm", "httpx", "structlog", "os"}
