@@ -33,13 +33,8 @@ def _quantity_key(q: Quantity) -> FactKey:
     return ("quantity", q.dim, q.literal if q.dim in ("literal", "vague") else f"{q.value:.6g}")
 
 
-def _keys_and_labels(facts: Facts) -> dict[FactKey, str]:
-    out: dict[FactKey, str] = {}
-    for q in facts.quantities:
-        out.setdefault(_quantity_key(q), q.text.strip())
-    for name in sorted(facts.tech_names):
-        out.setdefault(("tech", name, ""), name)
-    return out
+def _fact_keys(facts: Facts) -> frozenset[FactKey]:
+    return frozenset(map(_quantity_key, facts.quantities)) | {("tech", name, "") for name in facts.tech_names}
 
 
 def input_facts(notes: str, evidence: Iterable[EvidenceItem] = ()) -> tuple[Fact, ...]:
@@ -65,7 +60,7 @@ def input_facts(notes: str, evidence: Iterable[EvidenceItem] = ()) -> tuple[Fact
 
 def fact_keys(text: str) -> frozenset[FactKey]:
     """The figures and technologies a bullet states."""
-    return frozenset(_keys_and_labels(_facts(text)))
+    return _fact_keys(_facts(text))
 
 
 def _words(text: str) -> str:

@@ -112,15 +112,16 @@ def _literal_figures(
             word = tokens.words[k]
             if _has_digit_and_letter(word):
                 start = tokens.starts[k]
-                covered = False
+                covered = False  # plain loops: this runs per bullet, and generators cost more here
                 for q in quantities:
                     if q.start <= start < q.end:
                         covered = True
                         break
-                for t in techs:
-                    if t.start <= start < t.end:
-                        covered = True
-                        break
+                else:
+                    for t in techs:
+                        if t.start <= start < t.end:
+                            covered = True
+                            break
                 if not covered:
                     if version_starts is None:
                         version_starts = _version_starts(tokens.text, anchors)

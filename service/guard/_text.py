@@ -33,6 +33,11 @@ def plain(text: str) -> str:
     return _GROUPED_DIGITS.sub(",", text).translate(_PLAIN)
 
 
+def singular(word: str) -> str:
+    """A crude singular for matching content words: "requests" -> "request" (not "class", not "ops")."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 GAP_JOIN = 0  # words of one phrase: only spaces, a hyphen or a slash between them
 GAP_COMMA = 1  # a comma, parenthesis, "&" or "+" between them: same clause, different phrase
 GAP_CLAUSE = 2  # a sentence or clause break

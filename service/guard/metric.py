@@ -370,6 +370,11 @@ def _candidates(tokens: Tokens, v: _Vocab) -> list[re.Match[str]]:
     return found
 
 
+def _phrase_key(m: re.Match[str]) -> str:
+    """A matched vocabulary phrase as its data file spells it: lower case, single spaces."""
+    return re.sub(r"\s+", " ", m.group().lower())
+
+
 def find(tokens: Tokens, skip_after: frozenset[int] = frozenset(), *, in_input: bool = False) -> list[Quantity]:
     """Every quantity in the tokenised text. ``skip_after``: offsets where a technology name ends, so
     the version number right after it (Python 3.11, OAuth 2.0) is not read as a quantity. ``in_input``:
@@ -386,15 +391,14 @@ def find(tokens: Tokens, skip_after: frozenset[int] = frozenset(), *, in_input: 
             val = float(m.group("pctv") or m.group("pct2v"))
             out.append(Quantity("percentile", val, val, start, end, m.group()))
         elif kind == "frac":  # "half the time": 50%
-            val = v.percent_phrases[re.sub(r"\s+", " ", m.group().lower())]
+            val = v.percent_phrases[_phrase_key(m)]
             out.append(Quantity("percent", val, val, start, end, m.group()))
         elif kind == "vague":
-            word = re.sub(r"\s+", " ", m.group().lower())
+            word = _phrase_key(m)
             low, high = v.vague[word]
             out.append(Quantity("vague", 0.0, 0.0, start, end, m.group(), low=low, high=high, literal=word))
         elif kind == "mult":
-            word = re.sub(r"\s+", " ", m.group().lower())
-            val = v.multiplier_words[word]
+            val = v.multiplier_words[_phrase_key(m)]
             r_dim, r_number, r_factor, r_den, r_end = _apply_after(text, end, val, v, "multiplier", 1.0)
             if r_den:  # "twice a day" is a count per day (as "2x/day" is), not a multiplier
                 out.append(_make(r_dim, r_number, r_factor, r_den, start, r_end, text))

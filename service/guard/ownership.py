@@ -17,7 +17,16 @@ from functools import cache
 from typing import NamedTuple
 
 from service.guard._data import load
-from service.guard._text import GAP_CLAUSE, GAP_COMMA, GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase
+from service.guard._text import (
+    GAP_CLAUSE,
+    GAP_COMMA,
+    GAP_JOIN,
+    PhraseTable,
+    Tokens,
+    ngram_matches,
+    norm_phrase,
+    singular,
+)
 
 
 class Claim(NamedTuple):
@@ -156,10 +165,7 @@ class _ContentWords(dict[str, str]):
     def __missing__(self, word: str) -> str:
         v = vocab()
         out = v.abbreviations.get(word, word)
-        if out in v.generic or out in v.ladder_words or not out.isalpha():
-            out = ""
-        elif len(out) > 3 and out.endswith("s") and not out.endswith("ss"):
-            out = out[:-1]
+        out = "" if out in v.generic or out in v.ladder_words or not out.isalpha() else singular(out)
         if len(self) < 16384:
             self[word] = out
         return out
@@ -230,8 +236,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
         # the segment: back to the clause start for the clause's first claim, on to the next claim
         seg_start = i
         if k == 0 or GAP_CLAUSE in gaps[found[k - 1][1] : i + 1]:
-            while seg_start > 0 and gaps[seg_start] != GAP_CLAUSE:
-                seg_start -= 1
+            seg_start = _clause_start(gaps, i, 0)
         seg_end = j
         nxt = k + 1
         while True:
@@ -256,18 +261,20 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
         # the work is the line; its object, the words just before the label: in the label's own clause,
         # or else in the clause before ("feature-flags service — owner: me")
         words = frozenset(content[first:last]) - _NO_WORD
-        c_start = i
-        while c_start > first and gaps[c_start] != GAP_CLAUSE:
-            c_start -= 1
+        c_start = _clause_start(gaps, i, first)
         obj = frozenset(content[c_start:i]) - _NO_WORD
         if not obj and c_start > first:
-            p_start = c_start - 1
-            while p_start > first and gaps[p_start] != GAP_CLAUSE:
-                p_start -= 1
-            obj = frozenset(content[p_start:c_start]) - _NO_WORD
+            obj = frozenset(content[_clause_start(gaps, c_start - 1, first) : c_start]) - _NO_WORD
         obj = obj or words
         claims.append(Claim(level, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], words, obj))
     return claims
+
+
+def _clause_start(gaps: list[int], k: int, floor: int) -> int:
+    """The first token of the clause holding token ``k``, no earlier than ``floor``."""
+    while k > floor and gaps[k] != GAP_CLAUSE:
+        k -= 1
+    return k
 
 
 def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, int, int]], frozenset[int]]:
@@ -331,11 +338,10 @@ def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ())
     its own object ("built the schema stitching" is not about "built the gateway"), then in its segment,
     then the most words shared between the segments, then the closest object (fewest words the bullet's
     object lacks); among equals, the highest rung. When the claim's own segment shares no word with any
-    input claim, the content words of the whole bullet (``claim`` and ``others``, the bullet's other claims)
-    stand in for it ("…, which a teammate
-    and I planned together"). An input that states no claim sharing a word with either supports up to the
-    implicit rung ("built"), or less when all its claims are lower: in long notes a strong verb about one
-    piece of work is no support for another.
+    input claim, the content words of the whole bullet (``claim`` and ``others``, the bullet's other
+    claims) stand in for it ("…, which a teammate and I planned together"). An input that states no claim
+    sharing a word with either supports up to the implicit rung ("built"), or less when all its claims are
+    lower: in long notes a strong verb about one piece of work is no support for another.
     """
     obj, content, claims = claim.obj, claim.content, index.claims
     by_obj, by_content = index.by_obj, index.by_content

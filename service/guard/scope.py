@@ -10,7 +10,7 @@ from functools import cache
 from typing import NamedTuple
 
 from service.guard._data import load
-from service.guard._text import GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase
+from service.guard._text import GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase, singular
 
 
 class ScopeMention(NamedTuple):
@@ -79,7 +79,7 @@ def objects(tokens: Tokens, mention: ScopeMention, limit: int = 3) -> tuple[str,
     while k < tokens.n and len(out) < limit and gaps[k] == GAP_JOIN:
         word = lowers[k]
         if word.isalpha() and word not in skip:
-            out.append(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word)
+            out.append(singular(word))
         k += 1
     return tuple(out)
 
