@@ -17,8 +17,11 @@ help:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# llama-cpp-python comes first, built portably (no -march=native, no AVX-512/AMX) and cached by its flags:
+# scripts/llama-cpp.sh says why. pip then finds it installed and never builds it again itself.
+$(STAMP): pyproject.toml scripts/llama-cpp.sh
 	python3 -m venv $(VENV)
+	scripts/llama-cpp.sh install $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev,local]'
 	touch $(STAMP)
 
