@@ -26,11 +26,15 @@ ENV PATH=/opt/venv/bin:$PATH
 # installed in editable mode from there: the runtime stage copies /app to the same path.
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY scripts/llama-cpp.sh ./scripts/llama-cpp.sh
 COPY service ./service
 COPY prompts ./prompts
 COPY schemas ./schemas
+# llama-cpp-python is built portably (GGML_NATIVE=OFF: AVX2 baseline, no AVX-512 or AMX), never for the CPU
+# of the machine that happens to build the image: scripts/llama-cpp.sh says why.
 RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
-        pip install --editable ".[local]"; \
+        scripts/llama-cpp.sh install /opt/venv/bin/python \
+        && pip install --editable ".[local]"; \
     else \
         pip install --editable .; \
     fi \

@@ -1,6 +1,6 @@
 # bulletguard developer tasks. `make run` and `make test` set up .venv on first use.
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps run test bench load eval
+.PHONY: help venv llama-rebuild system-deps run test bench load eval
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,6 +14,7 @@ help:
 	@echo "make load   - load-test /v1/verify and /v1/rewrite against a bare echo endpoint (evals/load.py)"
 	@echo "make eval   - run the eval suite on the bundled local model (report in eval-out/)"
 	@echo "make venv   - create/refresh .venv with the dev and local extras"
+	@echo "make llama-rebuild - rebuild llama-cpp-python (portable flags) into .venv, ignoring cached builds"
 
 venv: $(STAMP)
 
@@ -24,6 +25,9 @@ $(STAMP): pyproject.toml scripts/llama-cpp.sh
 	scripts/llama-cpp.sh install $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev,local]'
 	touch $(STAMP)
+
+llama-rebuild: venv
+	scripts/llama-cpp.sh rebuild $(BIN)/python
 
 run: venv
 	$(BIN)/bulletguard serve --with-local-model

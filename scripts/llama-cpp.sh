@@ -3,6 +3,8 @@
 #
 #   scripts/llama-cpp.sh flags            print the CMAKE_ARGS this machine's architecture gets
 #   scripts/llama-cpp.sh install PYTHON   build (once) and install llama-cpp-python into PYTHON's venv
+#   scripts/llama-cpp.sh rebuild PYTHON   forget the cached wheel for these flags, build and install again
+#   scripts/llama-cpp.sh requirement      print the pinned requirement (from pyproject.toml's [local] extra)
 #
 # Why: llama.cpp's default build is GGML_NATIVE=ON (-march=native), which compiles in every instruction
 # set the *build* machine advertises, AVX-512 and AMX included. A wheel built on one machine then crashes
@@ -51,7 +53,7 @@ PY
 }
 
 install() {
-  local python="$1"
+  local python="$1" fresh="${2:-}"
   local req cmake_args tag key cache dir venv marker wheel tmp
   req="$(requirement)"
   cmake_args="$(flags)"
@@ -62,6 +64,9 @@ install() {
   venv="$("$python" -c 'import sys; print(sys.prefix)')"
   marker="$venv/.llama-cpp-build"
 
+  if [ -n "$fresh" ]; then
+    rm -rf "$dir" "$marker"
+  fi
   if [ -f "$marker" ] && [ "$(cat "$marker")" = "$key" ]; then
     echo "== $req already installed with portable flags (build $key)"
     return 0
@@ -86,8 +91,9 @@ case "${1:-}" in
   flags) flags ;;
   requirement) requirement ;;
   install) install "${2:?usage: $0 install PYTHON}" ;;
+  rebuild) install "${2:?usage: $0 rebuild PYTHON}" fresh ;;
   *)
-    echo "usage: $0 flags | requirement | install PYTHON" >&2
+    echo "usage: $0 flags | requirement | install PYTHON | rebuild PYTHON" >&2
     exit 2
     ;;
 esac

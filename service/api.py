@@ -6,7 +6,7 @@ module-level app: every call builds a fresh, independent app, which is what the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -17,6 +17,9 @@ from service.logs import RequestContextMiddleware, configure_logging
 from service.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from service.routes import chatops, coach, health, page, rewrite, verify
 from service.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from service.local_model import LocalModel
 
 DESCRIPTION = """\
 Turns backend engineers' work notes into resume bullets, and guarantees they stay true.
@@ -29,8 +32,9 @@ an RFC 9457 `application/problem+json` document carrying the request's `request_
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app. ``settings`` defaults to :func:`~service.settings.get_settings` (the environment)."""
+def create_app(settings: Settings | None = None, *, local_model: LocalModel | None = None) -> FastAPI:
+    """Build the app. ``settings`` defaults to :func:`~service.settings.get_settings` (the environment);
+    ``local_model`` is the bundled model's server when this process runs it (``/readyz`` reports it)."""
     settings = settings if settings is not None else get_settings()
     configure_logging(settings)
 
@@ -43,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.local_model = local_model
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(verify.router)

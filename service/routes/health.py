@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 import structlog
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 from service.guard import check_bullet, extract_facts
 from service.problems import ProblemError
@@ -19,8 +19,16 @@ class Liveness(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class LocalModelStatus(BaseModel):
+    state: Literal["running", "stopped"] = Field(description="Whether the bundled model's server process runs.")
+    detail: str | None = Field(default=None, description="How it stopped and what to do, when it did.")
+
+
 class Readiness(BaseModel):
     status: Literal["ready"] = "ready"
+    local_model: LocalModelStatus | None = Field(
+        default=None, description="The bundled local model, when `bulletguard serve --with-local-model` runs it."
+    )
 
 
 @router.get("/healthz", summary="Liveness: the process answers HTTP")
@@ -30,10 +38,15 @@ def healthz() -> Liveness:
 
 @router.get(
     "/readyz",
-    summary="Readiness: the guard's vocabularies load and a check runs",
-    responses={503: {"description": "The guard cannot run (its packaged vocabularies failed to load)."}},
+    summary="Readiness: the guard's vocabularies load and a check runs (and the bundled model, if any, runs)",
+    responses={
+        503: {
+            "description": "The guard cannot run (its packaged vocabularies failed to load), or the bundled "
+            "local model's server has stopped (the detail says how, and what to do)."
+        }
+    },
 )
-def readyz() -> Readiness:
+def readyz(request: Request) -> Readiness:
     try:
         # Runs the guard end to end on a fixed sentence, which loads its packaged vocabularies.
         facts = extract_facts("Wrote a readiness probe for the service.", (), ())
@@ -46,4 +59,11 @@ def readyz() -> Readiness:
             "The truthfulness guard could not load its vocabularies.",
             type="not-ready",
         ) from exc
-    return Readiness()
+    local = getattr(request.app.state, "local_model", None)
+    if local is None:
+        return Readiness()
+    state = local.state()
+    if state.state != "running":
+        _log.error("readiness_failed", local_model=state.state)
+        raise ProblemError(503, "Service Unavailable", state.detail or "The local model has stopped.", type="not-ready")
+    return Readiness(local_model=LocalModelStatus(state=state.state))
