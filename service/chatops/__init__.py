@@ -1,4 +1,4 @@
-"""Chat-ops: ``/bullets`` slash commands for Slack and Mattermost (routes in :mod:`service.routes.chatops`).
+"""Chat-ops: ``/bullets`` slash commands for Slack and Mattermost (routes in :mod:`service.http.routes.chatops`).
 
 A command is verified (Slack signature / Mattermost token), acknowledged at once, worked on in the
 background (the same rewrite pipeline and guard as the API) and answered at its ``response_url``.

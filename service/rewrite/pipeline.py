@@ -1,0 +1,592 @@
+"""The rewrite pipeline: notes -> masked prompt -> LLM -> local validation -> guard -> bounded re-asks.
+
+The pipeline depends on the :class:`LLMClient` protocol only (never on a provider library), so tests
+drive it with a fake and the service plugs in :class:`service.rewrite.llm.client.LiteLLMClient`.
+
+Steps, per request:
+
+1. Redact terms are masked in notes, evidence texts and evidence ids with stable placeholders
+   (``[[REDACTED_i]]``, the i-th distinct term) before any text is put into a prompt.
+2. The prompt is rendered from ``prompts/<version>/system.md`` and ``user.md`` (newest version unless
+   one is asked for); the version id is part of the result.
+3. The model is called with the JSON Schema of ``schemas/rewrite_reply.schema.json`` as its response
+   format (each bullet's ``sources`` narrowed to this request's ids), and the reply is validated again
+   here against the file's schema (JSON Schema and pydantic): a server may ignore it.
+4. Every bullet is checked by the guard against the *original* (unmasked) inputs; the guard also
+   refuses placeholders. Bullets citing a source id that is not in the request are refused too.
+5. While fewer than ``max_bullets`` distinct bullets are accepted, the model is re-asked at most
+   ``max_reasks`` times. A re-ask is the original messages plus one assistant message (the last reply)
+   and one user message (the last attempt's refused bullets with the guard's messages, or its format
+   errors): the prompt never grows with the number of attempts.
+
+Nothing is ever made up when the model fails: a result may have no bullets, with the reasons in
+``rejected`` and ``reply_errors``. Logs carry counts and ids only, never note, evidence or bullet text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Protocol, get_args
+
+import jsonschema
+import structlog
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from service.guard import EvidenceItem, Violation, check_bullet, extract_facts
+from service.guard.redaction import compile_terms, placeholder
+from service.rewrite.grounding import Grounding
+from service.rewrite.llm.errors import LLMTimeout
+
+_log = structlog.get_logger("bulletguard.pipeline")
+
+_ROOT = Path(__file__).resolve().parents[2]
+PROMPTS_DIR = _ROOT / "prompts"
+REPLY_SCHEMA_PATH = _ROOT / "schemas" / "rewrite_reply.schema.json"
+
+NOTES_SOURCE = "notes"
+ProofArea = Literal["api", "data", "performance", "reliability", "security", "ownership", "collaboration"]
+PROOF_AREAS: tuple[str, ...] = get_args(ProofArea)
+
+# Bounds of a re-ask's feedback, so a retry prompt has a fixed maximum size.
+_MAX_ECHO_CHARS = 1500  # the last reply, repeated as the assistant message
+_MAX_FEEDBACK_TEXT_CHARS = 200  # a refused bullet's text in the feedback
+_MAX_VIOLATIONS_PER_BULLET = 3
+_MAX_REPLY_ERRORS = 5
+_MAX_ERROR_CHARS = 200
+
+
+# --------------------------------------------------------------------------------------------------
+# The LLM port
+
+
+@dataclass(frozen=True, slots=True)
+class LLMReply:
+    """One completion: the raw text, the model that wrote it, and what it cost (when known)."""
+
+    content: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class LLMClient(Protocol):
+    """What the pipeline needs from a model provider. Transport failures raise ``service.rewrite.llm.errors``."""
+
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str,
+        temperature: float,
+        response_schema: dict[str, Any],
+        timeout: float,
+    ) -> LLMReply: ...
+
+
+# --------------------------------------------------------------------------------------------------
+# Prompts
+
+_VERSION_RE = re.compile(r"v(\d+)")
+_VAR_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+PROMPT_VARIABLES = frozenset({"notes", "evidence", "sources", "max_bullets", "proof_areas", "posting_terms"})
+
+
+class UnknownPromptVersion(LookupError):
+    """The asked-for prompt version does not exist."""
+
+    def __init__(self, version: str, known: Sequence[str]) -> None:
+        super().__init__(f"Unknown prompt version {version!r}; known versions: {', '.join(known) or 'none'}.")
+        self.version = version
+        self.known = tuple(known)
+
+
+@dataclass(frozen=True, slots=True)
+class PromptTemplate:
+    version: str
+    system: str
+    user: str
+    # optional ``posting.md``: appended to the user message when a job posting names terms the input supports
+    posting: str | None = None
+
+
+def prompt_versions(prompts_dir: Path = PROMPTS_DIR) -> tuple[str, ...]:
+    """Prompt version ids (``v1``, ``v2``, ...) that have both files, oldest first."""
+    found: list[tuple[int, str]] = []
+    if prompts_dir.is_dir():
+        for entry in prompts_dir.iterdir():
+            m = _VERSION_RE.fullmatch(entry.name)
+            if m and (entry / "system.md").is_file() and (entry / "user.md").is_file():
+                found.append((int(m.group(1)), entry.name))
+    return tuple(name for _, name in sorted(found))
+
+
+def latest_prompt_version(prompts_dir: Path = PROMPTS_DIR) -> str:
+    versions = prompt_versions(prompts_dir)
+    if not versions:
+        raise UnknownPromptVersion("latest", ())
+    return versions[-1]
+
+
+@cache
+def load_prompt(version: str, prompts_dir: Path = PROMPTS_DIR) -> PromptTemplate:
+    """Read one prompt version (cached). Raises :class:`UnknownPromptVersion` or ``ValueError``."""
+    known = prompt_versions(prompts_dir)
+    if version not in known:
+        raise UnknownPromptVersion(version, known)
+    folder = prompts_dir / version
+    posting = folder / "posting.md"
+    template = PromptTemplate(
+        version=version,
+        system=(folder / "system.md").read_text(encoding="utf-8").strip(),
+        user=(folder / "user.md").read_text(encoding="utf-8").strip(),
+        posting=posting.read_text(encoding="utf-8").strip() if posting.is_file() else None,
+    )
+    for part in (template.system, template.user, template.posting or ""):
+        unknown = {m.group(1) for m in _VAR_RE.finditer(part)} - PROMPT_VARIABLES
+        if unknown:
+            raise ValueError(f"prompt {version} uses unknown variables: {', '.join(sorted(unknown))}")
+    return template
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Replace ``{{name}}`` with ``values[name]`` in one pass: inserted text is never scanned again, so
+    notes that contain ``{{...}}`` stay literal."""
+    return _VAR_RE.sub(lambda m: values[m.group(1)], template)
+
+
+# --------------------------------------------------------------------------------------------------
+# Masking
+
+
+class Masker:
+    """Masks redact terms with stable placeholders: the i-th distinct term (case-insensitive, first
+    seen first) becomes ``[[REDACTED_i]]`` wherever it appears as a whole word, with the guard's
+    matching rules (possessive and plural endings are part of the match and masked with it)."""
+
+    def __init__(self, redact: Iterable[str]) -> None:
+        terms: dict[str, str] = {}
+        for raw in redact:
+            term = " ".join(raw.split())
+            if term:
+                terms.setdefault(term.casefold(), term)
+        self.terms: tuple[str, ...] = tuple(terms.values())
+        self._pattern = compile_terms(self.terms)
+        # longest first, so "Acme Corp" wins over "Acme" when both could explain a match
+        by_length = sorted(range(len(self.terms)), key=lambda i: len(self.terms[i]), reverse=True)
+        self._term_patterns = [(i, compile_terms([self.terms[i]])) for i in by_length]
+
+    def _placeholder_for(self, matched: str) -> str:
+        for index, pattern in self._term_patterns:
+            if pattern is not None and pattern.fullmatch(matched):
+                return placeholder(index + 1)
+        return placeholder(0)  # unreachable in practice; still masked
+
+    def mask(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._placeholder_for(m.group()), text)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reply validation
+
+
+class ReplyBullet(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    text: str
+    sources: list[str] = Field(min_length=1, max_length=8)
+    proof_area: ProofArea
+
+
+class RewriteReply(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    bullets: list[ReplyBullet] = Field(min_length=1, max_length=8)
+
+
+@cache
+def reply_schema() -> dict[str, Any]:
+    """The JSON Schema of a reply, as stored in ``schemas/rewrite_reply.schema.json``."""
+    schema: dict[str, Any] = json.loads(REPLY_SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@cache
+def _reply_validator() -> Any:
+    return jsonschema.Draft202012Validator(reply_schema())
+
+
+def wire_schema() -> dict[str, Any]:
+    """The schema as sent to the model: without ``$schema``/``$id``, which some servers refuse."""
+    return {k: v for k, v in reply_schema().items() if k not in {"$schema", "$id"}}
+
+
+def request_schema(source_ids: Sequence[str]) -> dict[str, Any]:
+    """:func:`wire_schema` for one request: each bullet's ``sources`` items narrowed to the ids this
+    request allows (an ``enum``), so a server that enforces the schema (llama.cpp turns it into a
+    grammar) cannot cite an id that does not exist. The reply is still validated against the file's
+    schema, and cited ids are still checked: a server may ignore the schema."""
+    schema = copy.deepcopy(wire_schema())
+    sources = schema["properties"]["bullets"]["items"]["properties"]["sources"]
+    sources["items"] = {**sources["items"], "enum": list(source_ids)}
+    return schema
+
+
+_FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_path(path: Iterable[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "reply"
+
+
+def parse_reply(content: str) -> tuple[RewriteReply | None, tuple[str, ...]]:
+    """Parse and validate a reply: ``(reply, ())`` or ``(None, errors)``. Strips a ```json fence."""
+    text = content.strip()
+    fenced = _FENCE_RE.search(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    if not text:
+        return None, ("The reply was empty; answer with a JSON object.",)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, (f"The reply is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).",)
+    schema_errors = sorted(_reply_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if schema_errors:
+        return None, tuple(
+            _clip(f"{_json_path(e.absolute_path)}: {e.message}", _MAX_ERROR_CHARS)
+            for e in schema_errors[:_MAX_REPLY_ERRORS]
+        )
+    try:
+        return RewriteReply.model_validate(data), ()
+    except ValidationError as exc:
+        return None, tuple(
+            _clip(f"{_json_path(err['loc'])}: {err['msg']}", _MAX_ERROR_CHARS)
+            for err in exc.errors()[:_MAX_REPLY_ERRORS]
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Result
+
+
+@dataclass(frozen=True, slots=True)
+class Bullet:
+    text: str
+    sources: tuple[str, ...]
+    proof_area: ProofArea
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedBullet:
+    text: str
+    sources: tuple[str, ...]
+    proof_area: ProofArea
+    violations: tuple[Violation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None  # None unless every call's cost was known
+
+    @classmethod
+    def of(cls, replies: Sequence[LLMReply]) -> Usage:
+        costs = [r.cost_usd for r in replies]
+        return cls(
+            prompt_tokens=sum(r.prompt_tokens for r in replies),
+            completion_tokens=sum(r.completion_tokens for r in replies),
+            cost_usd=sum(c for c in costs if c is not None) if costs and None not in costs else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteResult:
+    bullets: tuple[Bullet, ...]
+    rejected: tuple[RejectedBullet, ...]
+    attempts: int
+    model: str
+    prompt_version: str
+    usage: Usage
+    schema_valid_attempts: int
+    # format errors of the last reply that was not valid JSON for the schema (empty if none was)
+    reply_errors: tuple[str, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------------------------------
+# The pipeline
+
+_LEADING_MARKER_RE = re.compile(r"^(?:[-*•·]\s+)+")
+
+
+def _clean_text(text: str) -> str:
+    return _LEADING_MARKER_RE.sub("", " ".join(text.split()))
+
+
+def _dedupe_key(text: str) -> str:
+    return text.casefold().rstrip(" .;")
+
+
+class _Sources:
+    """The source ids the model may cite (``notes`` + evidence ids, masked if they hold a redact term)
+    and the way back from a cited id to the request's own id."""
+
+    def __init__(self, evidence: Sequence[EvidenceItem], masker: Masker) -> None:
+        self.shown: dict[str, str] = {NOTES_SOURCE: NOTES_SOURCE}  # shown id -> real id
+        self.shown_of: dict[str, str] = {}  # real id -> shown id
+        for item in evidence:
+            shown = masker.mask(item.id)
+            n = 1
+            while shown in self.shown:  # masking made two ids equal
+                n += 1
+                shown = f"{masker.mask(item.id)}~{n}"
+            self.shown[shown] = item.id
+            self.shown_of[item.id] = shown
+        self._folded: dict[str, list[str]] = {}
+        for shown in self.shown:
+            self._folded.setdefault(shown.casefold(), []).append(shown)
+
+    def resolve(self, cited: str) -> str | None:
+        cited = cited.strip()
+        if cited in self.shown:
+            return self.shown[cited]
+        candidates = self._folded.get(cited.casefold(), [])
+        return self.shown[candidates[0]] if len(candidates) == 1 else None
+
+    def listing(self) -> str:
+        return ", ".join(self.shown)
+
+
+def _source_violation(cited: str, sources: _Sources) -> Violation:
+    """An unknown cited id. It is not a span of the bullet: ``text`` is the id, ``start == end == 0``."""
+    cited = _clip(cited, 80)
+    return Violation(
+        "source",
+        cited,
+        0,
+        0,
+        f"'{cited}' is not a source of this request.",
+        f"Cite only these source ids: {sources.listing()}.",
+    )
+
+
+def _evidence_listing(evidence: Sequence[EvidenceItem], masker: Masker, sources: _Sources) -> str:
+    if not evidence:
+        return "(none)"
+    return "\n".join(f"- [{sources.shown_of[e.id]}] {' '.join(masker.mask(e.text).split())}" for e in evidence)
+
+
+def _posting_listing(posting_terms: Sequence[tuple[str, str]], masker: Masker) -> str:
+    """One line per supported posting term: ``- <posting wording> (the input says: <input wording>)``."""
+    lines: dict[str, None] = {}
+    for term, input_term in posting_terms:
+        term, input_term = masker.mask(" ".join(term.split())), masker.mask(" ".join(input_term.split()))
+        if term:
+            same = term.casefold() == input_term.casefold()
+            lines[f"- {term}" if same else f"- {term} (the input says: {input_term})"] = None
+    return "\n".join(lines)
+
+
+def _format_feedback(errors: Sequence[str], refused: Sequence[RejectedBullet], missing: int) -> str:
+    lines: list[str] = []
+    if errors:
+        lines.append("Your last answer could not be used:")
+        lines += [f"- {e}" for e in errors]
+        lines.append(
+            'Answer again with JSON only, in the form {"bullets": [{"text": "...", "sources": ["notes"], '
+            '"proof_area": "api"}]}.'
+        )
+        return "\n".join(lines)
+    if refused:
+        lines.append("These bullets were refused because they claim more than the input states:")
+        for i, bullet in enumerate(refused, 1):
+            lines.append(f'{i}. "{_clip(bullet.text, _MAX_FEEDBACK_TEXT_CHARS)}"')
+            for v in bullet.violations[:_MAX_VIOLATIONS_PER_BULLET]:
+                lines.append(f"   - {v.message} {v.hint}")
+    lines.append(
+        f"Write {missing} more bullet{'s' if missing != 1 else ''}, different from the accepted ones, "
+        "using only what the input states. Answer with JSON only."
+    )
+    return "\n".join(lines)
+
+
+async def rewrite(
+    llm: LLMClient,
+    notes: str,
+    evidence: Sequence[EvidenceItem] = (),
+    redact: Sequence[str] = (),
+    *,
+    model: str,
+    max_bullets: int = 3,
+    max_reasks: int = 2,
+    prompt_version: str | None = None,
+    temperature: float = 0.2,
+    timeout: float = 60.0,
+    budget_s: float | None = None,
+    prompts_dir: Path = PROMPTS_DIR,
+    posting_terms: Sequence[tuple[str, str]] = (),
+) -> RewriteResult:
+    """Turn notes into at most ``max_bullets`` guarded resume bullets.
+
+    ``timeout`` bounds each LLM call; ``budget_s`` (optional) bounds the whole rewrite: no re-ask
+    starts after it, and a re-ask still running when it ends is abandoned (the bullets accepted so far
+    are returned). The first call running out of budget raises :class:`~service.rewrite.llm.errors.LLMTimeout`.
+    Transport errors (``service.rewrite.llm.errors``) propagate.
+
+    ``posting_terms`` are ``(posting wording, input wording)`` pairs of a job posting's terms that the
+    input supports (:func:`service.coach.match_posting`): when the prompt version has a ``posting.md``,
+    they are listed for the model, which may then use the posting's wording. Terms the input does not
+    support are never passed; the guard still checks every bullet against the input alone.
+    """
+    if not 1 <= max_bullets <= 8:
+        raise ValueError("max_bullets must be between 1 and 8")
+    if max_reasks < 0:
+        raise ValueError("max_reasks must be >= 0")
+    ids = [e.id for e in evidence]
+    if len(set(ids)) != len(ids) or NOTES_SOURCE in ids:
+        raise ValueError(f"evidence ids must be unique and must not be {NOTES_SOURCE!r}")
+
+    version = prompt_version or latest_prompt_version(prompts_dir)
+    template = load_prompt(version, prompts_dir)
+    facts = extract_facts(notes, evidence, redact)  # the ORIGINAL inputs: the guard's truth
+    grounding = Grounding([notes, *(e.text for e in evidence)])
+    masker = Masker(redact)
+    sources = _Sources(evidence, masker)
+    values = {
+        "notes": masker.mask(notes.strip()),
+        "evidence": _evidence_listing(evidence, masker, sources),
+        "sources": sources.listing(),
+        "max_bullets": str(max_bullets),
+        "proof_areas": ", ".join(PROOF_AREAS),
+        "posting_terms": _posting_listing(posting_terms, masker),
+    }
+    user = render(template.user, values)
+    if template.posting is not None and values["posting_terms"]:
+        user += "\n\n" + render(template.posting, values)
+    base: list[dict[str, str]] = [
+        {"role": "system", "content": render(template.system, values)},
+        {"role": "user", "content": user},
+    ]
+    schema = request_schema(list(sources.shown))
+
+    started = time.monotonic()
+    accepted: dict[str, Bullet] = {}
+    rejected: dict[str, RejectedBullet] = {}
+    reply_errors: tuple[str, ...] = ()
+    replies: list[LLMReply] = []
+    schema_valid = 0
+    answered_by = model
+    retry_tail: list[dict[str, str]] = []
+
+    for attempt in range(1, max_reasks + 2):
+        remaining = None if budget_s is None else budget_s - (time.monotonic() - started)
+        if remaining is not None and remaining <= 0:
+            _log.info("rewrite_budget_exhausted", attempt=attempt, budget_s=budget_s)
+            break
+        deadline = asyncio.timeout(remaining)
+        try:
+            async with deadline:
+                reply = await llm.complete(
+                    [*base, *retry_tail],
+                    model=model,
+                    temperature=temperature,
+                    response_schema=schema,
+                    timeout=timeout if remaining is None else min(timeout, remaining),
+                )
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise
+            if attempt == 1:
+                raise LLMTimeout(
+                    f"The model {model} did not answer within the rewrite budget of {budget_s:g} s."
+                ) from exc
+            _log.info("rewrite_budget_exhausted", attempt=attempt, budget_s=budget_s)
+            break
+        replies.append(reply)
+        answered_by = reply.model or model
+
+        parsed, errors = parse_reply(reply.content)
+        refused_now: list[RejectedBullet] = []
+        if parsed is None:
+            reply_errors = errors
+        else:
+            schema_valid += 1
+            for item in parsed.bullets:
+                text = _clean_text(item.text)
+                key = _dedupe_key(text)
+                if not text or key in accepted:
+                    continue
+                cited: list[str] = []
+                violations = list(check_bullet(text, facts).violations)
+                violations += grounding.check(text)
+                violations.sort(key=lambda v: (v.start, v.end, v.kind))
+                for source in dict.fromkeys(item.sources):
+                    real = sources.resolve(source)
+                    if real is None:
+                        violations.append(_source_violation(source, sources))
+                    elif real not in cited:
+                        cited.append(real)
+                if violations:
+                    refused = RejectedBullet(text, tuple(cited), item.proof_area, tuple(violations))
+                    refused_now.append(refused)
+                    rejected.setdefault(key, refused)
+                elif len(accepted) < max_bullets:
+                    accepted[key] = Bullet(text, tuple(cited), item.proof_area)
+
+        _log.info(
+            "rewrite_attempt",
+            attempt=attempt,
+            schema_valid=parsed is not None,
+            n_reply_bullets=0 if parsed is None else len(parsed.bullets),
+            n_refused=len(refused_now),
+            violation_kinds=sorted({v.kind for r in refused_now for v in r.violations}),
+            n_accepted_total=len(accepted),
+        )
+        if len(accepted) >= max_bullets:
+            break
+        feedback = _format_feedback(errors, refused_now, max_bullets - len(accepted))
+        retry_tail = [
+            {"role": "assistant", "content": masker.mask(_clip(reply.content.strip(), _MAX_ECHO_CHARS)) or "(empty)"},
+            {"role": "user", "content": masker.mask(feedback)},
+        ]
+
+    result = RewriteResult(
+        bullets=tuple(accepted.values()),
+        rejected=tuple(r for key, r in rejected.items() if key not in accepted),
+        attempts=len(replies),
+        model=answered_by,
+        prompt_version=version,
+        usage=Usage.of(replies),
+        schema_valid_attempts=schema_valid,
+        reply_errors=reply_errors,
+    )
+    _log.info(
+        "rewrite_done",
+        attempts=result.attempts,
+        schema_valid_attempts=result.schema_valid_attempts,
+        n_accepted=len(result.bullets),
+        n_rejected=len(result.rejected),
+        prompt_version=version,
+        prompt_tokens=result.usage.prompt_tokens,
+        completion_tokens=result.usage.completion_tokens,
+    )
+    return result
