@@ -19,6 +19,10 @@ Steps, per request:
    and one user message (the last attempt's refused bullets with the guard's messages, or its format
    errors): the prompt never grows with the number of attempts.
 
+:func:`rewrite` reads as these steps: :func:`_prepare` (mask, build the prompt and schema), then per
+attempt :func:`_ask` (within the budget), :func:`_judge` (parse and validate, guard and ground each
+bullet) and :func:`_retry_tail` (the feedback of a re-ask), and :func:`_finish` (the result).
+
 Nothing is ever made up when the model fails: a result may have no bullets, with the reasons in
 ``rejected`` and ``reply_errors``. Logs carry counts and ids only, never note, evidence or bullet text.
 """
@@ -40,7 +44,7 @@ import jsonschema
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from service.guard import EvidenceItem, Violation, check_bullet, extract_facts
+from service.guard import EvidenceItem, Facts, Violation, check_bullet, extract_facts
 from service.guard.redaction import compile_terms, placeholder
 from service.rewrite.grounding import Grounding
 from service.rewrite.llm.errors import LLMTimeout
@@ -457,6 +461,29 @@ async def rewrite(
     they are listed for the model, which may then use the posting's wording. Terms the input does not
     support are never passed; the guard still checks every bullet against the input alone.
     """
+    _check_arguments(evidence, max_bullets, max_reasks)
+    version = prompt_version or latest_prompt_version(prompts_dir)
+    template = load_prompt(version, prompts_dir)
+    request = _prepare(template, notes, evidence, redact, max_bullets, posting_terms)  # mask, build the prompt
+    progress = _Progress(max_bullets, model)
+    budget = _Budget(budget_s, time.monotonic())
+    retry_tail: list[dict[str, str]] = []
+
+    for attempt in range(1, max_reasks + 2):
+        messages = [*request.messages, *retry_tail]
+        reply = await _ask(llm, messages, request.schema, model, temperature, timeout, budget, attempt)
+        if reply is None:  # the budget ran out
+            break
+        parsed, errors, refused_now = _judge(reply, request, progress)  # parse and validate, guard and ground
+        _log_attempt(attempt, parsed, refused_now, progress)
+        if progress.done:
+            break
+        retry_tail = _retry_tail(reply, errors, refused_now, progress, request.masker)  # feedback for a re-ask
+
+    return _finish(progress, version)
+
+
+def _check_arguments(evidence: Sequence[EvidenceItem], max_bullets: int, max_reasks: int) -> None:
     if not 1 <= max_bullets <= 8:
         raise ValueError("max_bullets must be between 1 and 8")
     if max_reasks < 0:
@@ -465,8 +492,28 @@ async def rewrite(
     if len(set(ids)) != len(ids) or NOTES_SOURCE in ids:
         raise ValueError(f"evidence ids must be unique and must not be {NOTES_SOURCE!r}")
 
-    version = prompt_version or latest_prompt_version(prompts_dir)
-    template = load_prompt(version, prompts_dir)
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One rewrite, ready to send: the masked messages and response schema, and what replies are checked
+    against (the facts of the *original* inputs, the grounding words, the source ids)."""
+
+    messages: tuple[dict[str, str], ...]
+    schema: dict[str, Any]
+    facts: Facts
+    grounding: Grounding
+    masker: Masker
+    sources: _Sources
+
+
+def _prepare(
+    template: PromptTemplate,
+    notes: str,
+    evidence: Sequence[EvidenceItem],
+    redact: Sequence[str],
+    max_bullets: int,
+    posting_terms: Sequence[tuple[str, str]],
+) -> _Request:
     facts = extract_facts(notes, evidence, redact)  # the ORIGINAL inputs: the guard's truth
     grounding = Grounding([notes, *(e.text for e in evidence)])
     masker = Masker(redact)
@@ -479,105 +526,168 @@ async def rewrite(
         "proof_areas": ", ".join(PROOF_AREAS),
         "posting_terms": _posting_listing(posting_terms, masker),
     }
+    messages = _prompt_messages(template, values)
+    return _Request(messages, request_schema(list(sources.shown)), facts, grounding, masker, sources)
+
+
+def _prompt_messages(template: PromptTemplate, values: Mapping[str, str]) -> tuple[dict[str, str], ...]:
+    """The system and user messages of the first attempt (every re-ask starts with them too)."""
     user = render(template.user, values)
     if template.posting is not None and values["posting_terms"]:
         user += "\n\n" + render(template.posting, values)
-    base: list[dict[str, str]] = [
+    return (
         {"role": "system", "content": render(template.system, values)},
         {"role": "user", "content": user},
-    ]
-    schema = request_schema(list(sources.shown))
+    )
 
-    started = time.monotonic()
-    accepted: dict[str, Bullet] = {}
-    rejected: dict[str, RejectedBullet] = {}
+
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    """The time for the whole rewrite: ``budget_s`` from ``started`` (``None``: unbounded)."""
+
+    budget_s: float | None
+    started: float
+
+    def remaining(self) -> float | None:
+        return None if self.budget_s is None else self.budget_s - (time.monotonic() - self.started)
+
+
+async def _ask(
+    llm: LLMClient,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    model: str,
+    temperature: float,
+    timeout: float,
+    budget: _Budget,
+    attempt: int,
+) -> LLMReply | None:
+    """One call to the model within what is left of the budget. ``None`` when the budget ran out before
+    or during a re-ask; during the first attempt, :class:`LLMTimeout`."""
+    remaining = budget.remaining()
+    if remaining is not None and remaining <= 0:
+        _log.info("rewrite_budget_exhausted", attempt=attempt, budget_s=budget.budget_s)
+        return None
+    deadline = asyncio.timeout(remaining)
+    try:
+        async with deadline:
+            return await llm.complete(
+                messages,
+                model=model,
+                temperature=temperature,
+                response_schema=schema,
+                timeout=timeout if remaining is None else min(timeout, remaining),
+            )
+    except TimeoutError as exc:
+        if not deadline.expired():
+            raise
+        if attempt == 1:
+            raise LLMTimeout(
+                f"The model {model} did not answer within the rewrite budget of {budget.budget_s:g} s."
+            ) from exc
+        _log.info("rewrite_budget_exhausted", attempt=attempt, budget_s=budget.budget_s)
+        return None
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What the attempts so far produced: the loop's state."""
+
+    max_bullets: int
+    model: str
+    accepted: dict[str, Bullet] = field(default_factory=dict)  # by dedupe key
+    rejected: dict[str, RejectedBullet] = field(default_factory=dict)  # first refusal per dedupe key
+    replies: list[LLMReply] = field(default_factory=list)
+    schema_valid: int = 0
     reply_errors: tuple[str, ...] = ()
-    replies: list[LLMReply] = []
-    schema_valid = 0
-    answered_by = model
-    retry_tail: list[dict[str, str]] = []
 
-    for attempt in range(1, max_reasks + 2):
-        remaining = None if budget_s is None else budget_s - (time.monotonic() - started)
-        if remaining is not None and remaining <= 0:
-            _log.info("rewrite_budget_exhausted", attempt=attempt, budget_s=budget_s)
-            break
-        deadline = asyncio.timeout(remaining)
-        try:
-            async with deadline:
-                reply = await llm.complete(
-                    [*base, *retry_tail],
-                    model=model,
-                    temperature=temperature,
-                    response_schema=schema,
-                    timeout=timeout if remaining is None else min(timeout, remaining),
-                )
-        except TimeoutError as exc:
-            if not deadline.expired():
-                raise
-            if attempt == 1:
-                raise LLMTimeout(
-                    f"The model {model} did not answer within the rewrite budget of {budget_s:g} s."
-                ) from exc
-            _log.info("rewrite_budget_exhausted", attempt=attempt, budget_s=budget_s)
-            break
-        replies.append(reply)
-        answered_by = reply.model or model
+    @property
+    def done(self) -> bool:
+        return len(self.accepted) >= self.max_bullets
 
-        parsed, errors = parse_reply(reply.content)
-        refused_now: list[RejectedBullet] = []
-        if parsed is None:
-            reply_errors = errors
-        else:
-            schema_valid += 1
-            for item in parsed.bullets:
-                text = _clean_text(item.text)
-                key = _dedupe_key(text)
-                if not text or key in accepted:
-                    continue
-                cited: list[str] = []
-                violations = list(check_bullet(text, facts).violations)
-                violations += grounding.check(text)
-                violations.sort(key=lambda v: (v.start, v.end, v.kind))
-                for source in dict.fromkeys(item.sources):
-                    real = sources.resolve(source)
-                    if real is None:
-                        violations.append(_source_violation(source, sources))
-                    elif real not in cited:
-                        cited.append(real)
-                if violations:
-                    refused = RejectedBullet(text, tuple(cited), item.proof_area, tuple(violations))
-                    refused_now.append(refused)
-                    rejected.setdefault(key, refused)
-                elif len(accepted) < max_bullets:
-                    accepted[key] = Bullet(text, tuple(cited), item.proof_area)
 
-        _log.info(
-            "rewrite_attempt",
-            attempt=attempt,
-            schema_valid=parsed is not None,
-            n_reply_bullets=0 if parsed is None else len(parsed.bullets),
-            n_refused=len(refused_now),
-            violation_kinds=sorted({v.kind for r in refused_now for v in r.violations}),
-            n_accepted_total=len(accepted),
-        )
-        if len(accepted) >= max_bullets:
-            break
-        feedback = _format_feedback(errors, refused_now, max_bullets - len(accepted))
-        retry_tail = [
-            {"role": "assistant", "content": masker.mask(_clip(reply.content.strip(), _MAX_ECHO_CHARS)) or "(empty)"},
-            {"role": "user", "content": masker.mask(feedback)},
-        ]
+def _judge(
+    reply: LLMReply, request: _Request, progress: _Progress
+) -> tuple[RewriteReply | None, tuple[str, ...], list[RejectedBullet]]:
+    """Parse and validate one reply, then guard and ground each of its new bullets: accepted ones join
+    ``progress`` (up to ``max_bullets``). The parsed reply, its format errors and the bullets it had refused."""
+    progress.replies.append(reply)
+    parsed, errors = parse_reply(reply.content)
+    refused_now: list[RejectedBullet] = []
+    if parsed is None:
+        progress.reply_errors = errors
+        return parsed, errors, refused_now
+    progress.schema_valid += 1
+    for item in parsed.bullets:
+        text = _clean_text(item.text)
+        key = _dedupe_key(text)
+        if not text or key in progress.accepted:
+            continue
+        cited, violations = _check(text, item.sources, request)
+        if violations:
+            refused = RejectedBullet(text, cited, item.proof_area, violations)
+            refused_now.append(refused)
+            progress.rejected.setdefault(key, refused)
+        elif len(progress.accepted) < progress.max_bullets:
+            progress.accepted[key] = Bullet(text, cited, item.proof_area)
+    return parsed, errors, refused_now
 
+
+def _check(text: str, cited_ids: Sequence[str], request: _Request) -> tuple[tuple[str, ...], tuple[Violation, ...]]:
+    """The request's own ids that a bullet cites, and its violations: the guard's and the grounding's
+    (in span order), then one per cited id that is not a source of the request."""
+    cited: list[str] = []
+    violations = list(check_bullet(text, request.facts).violations)
+    violations += request.grounding.check(text)
+    violations.sort(key=lambda v: (v.start, v.end, v.kind))
+    for source in dict.fromkeys(cited_ids):
+        real = request.sources.resolve(source)
+        if real is None:
+            violations.append(_source_violation(source, request.sources))
+        elif real not in cited:
+            cited.append(real)
+    return tuple(cited), tuple(violations)
+
+
+def _log_attempt(
+    attempt: int, parsed: RewriteReply | None, refused_now: Sequence[RejectedBullet], progress: _Progress
+) -> None:
+    _log.info(
+        "rewrite_attempt",
+        attempt=attempt,
+        schema_valid=parsed is not None,
+        n_reply_bullets=0 if parsed is None else len(parsed.bullets),
+        n_refused=len(refused_now),
+        violation_kinds=sorted({v.kind for r in refused_now for v in r.violations}),
+        n_accepted_total=len(progress.accepted),
+    )
+
+
+def _retry_tail(
+    reply: LLMReply,
+    errors: Sequence[str],
+    refused_now: Sequence[RejectedBullet],
+    progress: _Progress,
+    masker: Masker,
+) -> list[dict[str, str]]:
+    """What a re-ask adds to the first messages: the last reply (clipped) and the feedback on it, masked."""
+    feedback = _format_feedback(errors, refused_now, progress.max_bullets - len(progress.accepted))
+    return [
+        {"role": "assistant", "content": masker.mask(_clip(reply.content.strip(), _MAX_ECHO_CHARS)) or "(empty)"},
+        {"role": "user", "content": masker.mask(feedback)},
+    ]
+
+
+def _finish(progress: _Progress, version: str) -> RewriteResult:
     result = RewriteResult(
-        bullets=tuple(accepted.values()),
-        rejected=tuple(r for key, r in rejected.items() if key not in accepted),
-        attempts=len(replies),
-        model=answered_by,
+        bullets=tuple(progress.accepted.values()),
+        rejected=tuple(r for key, r in progress.rejected.items() if key not in progress.accepted),
+        attempts=len(progress.replies),
+        model=(progress.replies[-1].model or progress.model) if progress.replies else progress.model,
         prompt_version=version,
-        usage=Usage.of(replies),
-        schema_valid_attempts=schema_valid,
-        reply_errors=reply_errors,
+        usage=Usage.of(progress.replies),
+        schema_valid_attempts=progress.schema_valid,
+        reply_errors=progress.reply_errors,
     )
     _log.info(
         "rewrite_done",
