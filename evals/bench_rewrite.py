@@ -43,7 +43,8 @@ from service.http.app import create_app
 from service.http.llm_client import get_llm_client
 from service.rewrite.llm.client import LiteLLMClient
 from service.rewrite.llm.local_model import free_port, local_model_server
-from service.rewrite.pipeline import latest_prompt_version, load_prompt, wire_schema
+from service.rewrite.prompts import latest_prompt_version, load_prompt
+from service.rewrite.reply import wire_schema
 from service.settings import Settings
 
 NOTES = (

@@ -117,7 +117,7 @@ def _echo_app() -> Any:
 def _bulletguard_app(llm_delay_ms: float, rate_limit: str) -> Any:
     from service.http.app import create_app
     from service.http.llm_client import get_llm_client
-    from service.rewrite.pipeline import LLMReply
+    from service.rewrite.port import LLMReply
     from service.settings import Settings
 
     reply = json.dumps({"bullets": STUB_BULLETS})

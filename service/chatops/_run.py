@@ -23,7 +23,7 @@ from service.contract.rewrite import RewriteRequest
 from service.contract.rewriting import run_rewrite
 from service.contract.verification import run_verify
 from service.rewrite.llm.errors import LLMError, LLMTimeout, LLMUnavailable
-from service.rewrite.pipeline import LLMClient
+from service.rewrite.port import LLMClient
 from service.settings import Settings
 
 _log = structlog.get_logger("bulletguard.chatops")

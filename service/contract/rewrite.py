@@ -22,7 +22,8 @@ from service.contract.models import (
     evidence_items,
     limit_errors,
 )
-from service.rewrite.pipeline import NOTES_SOURCE, ProofArea, RejectedBullet, RewriteResult
+from service.rewrite.pipeline import NOTES_SOURCE, RejectedBullet, RewriteResult
+from service.rewrite.reply import ProofArea
 from service.settings import Settings
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from service.coach import MatchResult, match_posting
 from service.contract.models import evidence_items
 from service.contract.rewrite import RewriteRequest
-from service.rewrite.pipeline import LLMClient, RewriteResult, rewrite
+from service.rewrite.pipeline import RewriteResult, rewrite
+from service.rewrite.port import LLMClient
 from service.settings import Settings
 
 

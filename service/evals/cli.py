@@ -37,7 +37,8 @@ from service.evals.runner import (
     EvalConfig,
     run_eval,
 )
-from service.rewrite.pipeline import LLMClient, UnknownPromptVersion, latest_prompt_version, load_prompt
+from service.rewrite.port import LLMClient
+from service.rewrite.prompts import UnknownPromptVersion, latest_prompt_version, load_prompt
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1

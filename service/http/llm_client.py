@@ -21,7 +21,7 @@ from service.http.metrics import Metrics
 from service.http.ratelimit import RateLimiter, client_identity
 from service.rewrite.llm.client import LiteLLMClient
 from service.rewrite.llm.router import parse_fallbacks
-from service.rewrite.pipeline import LLMClient
+from service.rewrite.port import LLMClient
 from service.settings import Settings
 
 

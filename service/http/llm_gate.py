@@ -21,7 +21,7 @@ from typing import Any
 from service.http.metrics import Metrics
 from service.http.ratelimit import RateLimited, RateLimiter
 from service.rewrite.llm.errors import LLMError, LLMUnavailable
-from service.rewrite.pipeline import LLMClient, LLMReply
+from service.rewrite.port import LLMClient, LLMReply
 
 
 class LLMBusy(LLMUnavailable):

@@ -1,7 +1,9 @@
 """The rewrite pipeline: notes -> masked prompt -> LLM -> local validation -> guard -> bounded re-asks.
 
-The pipeline depends on the :class:`LLMClient` protocol only (never on a provider library), so tests
-drive it with a fake and the service plugs in :class:`service.rewrite.llm.client.LiteLLMClient`.
+The pipeline depends on the :class:`~service.rewrite.port.LLMClient` protocol only (never on a provider
+library), so tests drive it with a fake and the service plugs in
+:class:`service.rewrite.llm.client.LiteLLMClient`. Its parts are modules beside it: ``prompts``,
+``masking``, ``reply`` (schema and validation) and ``grounding``; this module is the loop.
 
 Steps, per request:
 
@@ -30,262 +32,31 @@ Nothing is ever made up when the model fails: a result may have no bullets, with
 from __future__ import annotations
 
 import asyncio
-import copy
-import json
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Protocol, get_args
+from typing import Any
 
-import jsonschema
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.guard import EvidenceItem, Facts, Violation, check_bullet, extract_facts
-from service.guard.redaction import compile_terms, placeholder
 from service.rewrite.grounding import Grounding
 from service.rewrite.llm.errors import LLMTimeout
+from service.rewrite.masking import Masker
+from service.rewrite.port import LLMClient, LLMReply
+from service.rewrite.prompts import PROMPTS_DIR, PromptTemplate, latest_prompt_version, load_prompt, render
+from service.rewrite.reply import PROOF_AREAS, ProofArea, RewriteReply, _clip, parse_reply, request_schema
 
 _log = structlog.get_logger("bulletguard.pipeline")
 
-_ROOT = Path(__file__).resolve().parents[2]
-PROMPTS_DIR = _ROOT / "prompts"
-REPLY_SCHEMA_PATH = _ROOT / "schemas" / "rewrite_reply.schema.json"
-
 NOTES_SOURCE = "notes"
-ProofArea = Literal["api", "data", "performance", "reliability", "security", "ownership", "collaboration"]
-PROOF_AREAS: tuple[str, ...] = get_args(ProofArea)
 
 # Bounds of a re-ask's feedback, so a retry prompt has a fixed maximum size.
 _MAX_ECHO_CHARS = 1500  # the last reply, repeated as the assistant message
 _MAX_FEEDBACK_TEXT_CHARS = 200  # a refused bullet's text in the feedback
 _MAX_VIOLATIONS_PER_BULLET = 3
-_MAX_REPLY_ERRORS = 5
-_MAX_ERROR_CHARS = 200
-
-
-# --------------------------------------------------------------------------------------------------
-# The LLM port
-
-
-@dataclass(frozen=True, slots=True)
-class LLMReply:
-    """One completion: the raw text, the model that wrote it, and what it cost (when known)."""
-
-    content: str
-    model: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float | None = None
-
-
-class LLMClient(Protocol):
-    """What the pipeline needs from a model provider. Transport failures raise ``service.rewrite.llm.errors``."""
-
-    async def complete(
-        self,
-        messages: list[dict[str, str]],
-        *,
-        model: str,
-        temperature: float,
-        response_schema: dict[str, Any],
-        timeout: float,
-    ) -> LLMReply: ...
-
-
-# --------------------------------------------------------------------------------------------------
-# Prompts
-
-_VERSION_RE = re.compile(r"v(\d+)")
-_VAR_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-PROMPT_VARIABLES = frozenset({"notes", "evidence", "sources", "max_bullets", "proof_areas", "posting_terms"})
-
-
-class UnknownPromptVersion(LookupError):
-    """The asked-for prompt version does not exist."""
-
-    def __init__(self, version: str, known: Sequence[str]) -> None:
-        super().__init__(f"Unknown prompt version {version!r}; known versions: {', '.join(known) or 'none'}.")
-        self.version = version
-        self.known = tuple(known)
-
-
-@dataclass(frozen=True, slots=True)
-class PromptTemplate:
-    version: str
-    system: str
-    user: str
-    # optional ``posting.md``: appended to the user message when a job posting names terms the input supports
-    posting: str | None = None
-
-
-def prompt_versions(prompts_dir: Path = PROMPTS_DIR) -> tuple[str, ...]:
-    """Prompt version ids (``v1``, ``v2``, ...) that have both files, oldest first."""
-    found: list[tuple[int, str]] = []
-    if prompts_dir.is_dir():
-        for entry in prompts_dir.iterdir():
-            m = _VERSION_RE.fullmatch(entry.name)
-            if m and (entry / "system.md").is_file() and (entry / "user.md").is_file():
-                found.append((int(m.group(1)), entry.name))
-    return tuple(name for _, name in sorted(found))
-
-
-def latest_prompt_version(prompts_dir: Path = PROMPTS_DIR) -> str:
-    versions = prompt_versions(prompts_dir)
-    if not versions:
-        raise UnknownPromptVersion("latest", ())
-    return versions[-1]
-
-
-@cache
-def load_prompt(version: str, prompts_dir: Path = PROMPTS_DIR) -> PromptTemplate:
-    """Read one prompt version (cached). Raises :class:`UnknownPromptVersion` or ``ValueError``."""
-    known = prompt_versions(prompts_dir)
-    if version not in known:
-        raise UnknownPromptVersion(version, known)
-    folder = prompts_dir / version
-    posting = folder / "posting.md"
-    template = PromptTemplate(
-        version=version,
-        system=(folder / "system.md").read_text(encoding="utf-8").strip(),
-        user=(folder / "user.md").read_text(encoding="utf-8").strip(),
-        posting=posting.read_text(encoding="utf-8").strip() if posting.is_file() else None,
-    )
-    for part in (template.system, template.user, template.posting or ""):
-        unknown = {m.group(1) for m in _VAR_RE.finditer(part)} - PROMPT_VARIABLES
-        if unknown:
-            raise ValueError(f"prompt {version} uses unknown variables: {', '.join(sorted(unknown))}")
-    return template
-
-
-def render(template: str, values: Mapping[str, str]) -> str:
-    """Replace ``{{name}}`` with ``values[name]`` in one pass: inserted text is never scanned again, so
-    notes that contain ``{{...}}`` stay literal."""
-    return _VAR_RE.sub(lambda m: values[m.group(1)], template)
-
-
-# --------------------------------------------------------------------------------------------------
-# Masking
-
-
-class Masker:
-    """Masks redact terms with stable placeholders: the i-th distinct term (case-insensitive, first
-    seen first) becomes ``[[REDACTED_i]]`` wherever it appears as a whole word, with the guard's
-    matching rules (possessive and plural endings are part of the match and masked with it)."""
-
-    def __init__(self, redact: Iterable[str]) -> None:
-        terms: dict[str, str] = {}
-        for raw in redact:
-            term = " ".join(raw.split())
-            if term:
-                terms.setdefault(term.casefold(), term)
-        self.terms: tuple[str, ...] = tuple(terms.values())
-        self._pattern = compile_terms(self.terms)
-        # longest first, so "Acme Corp" wins over "Acme" when both could explain a match
-        by_length = sorted(range(len(self.terms)), key=lambda i: len(self.terms[i]), reverse=True)
-        self._term_patterns = [(i, compile_terms([self.terms[i]])) for i in by_length]
-
-    def _placeholder_for(self, matched: str) -> str:
-        for index, pattern in self._term_patterns:
-            if pattern is not None and pattern.fullmatch(matched):
-                return placeholder(index + 1)
-        return placeholder(0)  # unreachable in practice; still masked
-
-    def mask(self, text: str) -> str:
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(lambda m: self._placeholder_for(m.group()), text)
-
-
-# --------------------------------------------------------------------------------------------------
-# Reply validation
-
-
-class ReplyBullet(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    text: str
-    sources: list[str] = Field(min_length=1, max_length=8)
-    proof_area: ProofArea
-
-
-class RewriteReply(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    bullets: list[ReplyBullet] = Field(min_length=1, max_length=8)
-
-
-@cache
-def reply_schema() -> dict[str, Any]:
-    """The JSON Schema of a reply, as stored in ``schemas/rewrite_reply.schema.json``."""
-    schema: dict[str, Any] = json.loads(REPLY_SCHEMA_PATH.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return schema
-
-
-@cache
-def _reply_validator() -> Any:
-    return jsonschema.Draft202012Validator(reply_schema())
-
-
-def wire_schema() -> dict[str, Any]:
-    """The schema as sent to the model: without ``$schema``/``$id``, which some servers refuse."""
-    return {k: v for k, v in reply_schema().items() if k not in {"$schema", "$id"}}
-
-
-def request_schema(source_ids: Sequence[str]) -> dict[str, Any]:
-    """:func:`wire_schema` for one request: each bullet's ``sources`` items narrowed to the ids this
-    request allows (an ``enum``), so a server that enforces the schema (llama.cpp turns it into a
-    grammar) cannot cite an id that does not exist. The reply is still validated against the file's
-    schema, and cited ids are still checked: a server may ignore the schema."""
-    schema = copy.deepcopy(wire_schema())
-    sources = schema["properties"]["bullets"]["items"]["properties"]["sources"]
-    sources["items"] = {**sources["items"], "enum": list(source_ids)}
-    return schema
-
-
-_FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _json_path(path: Iterable[Any]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "reply"
-
-
-def parse_reply(content: str) -> tuple[RewriteReply | None, tuple[str, ...]]:
-    """Parse and validate a reply: ``(reply, ())`` or ``(None, errors)``. Strips a ```json fence."""
-    text = content.strip()
-    fenced = _FENCE_RE.search(text)
-    if fenced:
-        text = fenced.group(1).strip()
-    if not text:
-        return None, ("The reply was empty; answer with a JSON object.",)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, (f"The reply is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).",)
-    schema_errors = sorted(_reply_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if schema_errors:
-        return None, tuple(
-            _clip(f"{_json_path(e.absolute_path)}: {e.message}", _MAX_ERROR_CHARS)
-            for e in schema_errors[:_MAX_REPLY_ERRORS]
-        )
-    try:
-        return RewriteReply.model_validate(data), ()
-    except ValidationError as exc:
-        return None, tuple(
-            _clip(f"{_json_path(err['loc'])}: {err['msg']}", _MAX_ERROR_CHARS)
-            for err in exc.errors()[:_MAX_REPLY_ERRORS]
-        )
 
 
 # --------------------------------------------------------------------------------------------------

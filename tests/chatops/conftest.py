@@ -17,7 +17,7 @@ from service.chatops import ChatopsStats, chatops_state
 from service.http.app import create_app
 from service.http.llm_client import get_llm_client
 from service.http.routes.chatops import get_slack_clock
-from service.rewrite.pipeline import LLMClient
+from service.rewrite.port import LLMClient
 from service.settings import Settings
 from tests.chatops.chatkit import SIGNING_SECRET, SLACK_RESPONSE_URL, FrozenClock
 from tests.fakes import FakeLLM

@@ -19,7 +19,7 @@ from service.evals import (
     run_eval,
 )
 from service.rewrite.llm.errors import LLMTimeout, LLMUnavailable
-from service.rewrite.pipeline import LLMReply
+from service.rewrite.port import LLMReply
 from tests.evals.evalkit import API, CASES, PERF, config
 from tests.fakes import FakeLLM, reply
 

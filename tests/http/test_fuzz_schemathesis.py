@@ -35,7 +35,7 @@ from hypothesis import settings as hypothesis_settings
 from service.http.app import create_app
 from service.http.auth import hash_api_key
 from service.http.llm_client import get_llm_client
-from service.rewrite.pipeline import LLMReply
+from service.rewrite.port import LLMReply
 from service.settings import Settings
 from tests.fakes import reply
 

@@ -15,7 +15,8 @@ import structlog
 from service.guard import EvidenceItem
 from service.rewrite.llm.client import LiteLLMClient, classify
 from service.rewrite.llm.errors import LLMBadGateway, LLMTimeout, LLMUnavailable
-from service.rewrite.pipeline import rewrite, wire_schema
+from service.rewrite.pipeline import rewrite
+from service.rewrite.reply import wire_schema
 from tests.fakes import LITELLM_WARNINGS, reply
 from tests.openai_stub import completion, stub_client, upstream_error
 

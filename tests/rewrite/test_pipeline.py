@@ -11,21 +11,11 @@ import pytest
 
 from service.guard import EvidenceItem, verify
 from service.rewrite.llm.errors import LLMTimeout, LLMUnavailable
-from service.rewrite.pipeline import (
-    LLMReply,
-    Masker,
-    RewriteResult,
-    UnknownPromptVersion,
-    Usage,
-    latest_prompt_version,
-    load_prompt,
-    parse_reply,
-    prompt_versions,
-    render,
-    reply_schema,
-    rewrite,
-    wire_schema,
-)
+from service.rewrite.masking import Masker
+from service.rewrite.pipeline import RewriteResult, Usage, rewrite
+from service.rewrite.port import LLMReply
+from service.rewrite.prompts import UnknownPromptVersion, latest_prompt_version, load_prompt, prompt_versions, render
+from service.rewrite.reply import parse_reply, reply_schema, wire_schema
 from tests.fakes import FakeLLM, reply
 
 pytestmark = pytest.mark.anyio

@@ -17,7 +17,7 @@ from service.http.llm_client import llm_client_from_settings
 from service.rewrite.llm.client import LiteLLMClient
 from service.rewrite.llm.errors import LLMBadGateway, LLMUnavailable
 from service.rewrite.llm.router import FallbackModel, parse_fallback, parse_fallbacks
-from service.rewrite.pipeline import wire_schema
+from service.rewrite.reply import wire_schema
 from service.settings import Settings
 from tests.conftest import ACCEPTED_BULLET, NOTES
 from tests.fakes import LITELLM_WARNINGS, reply

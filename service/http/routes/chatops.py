@@ -32,7 +32,7 @@ from service.http.deps import SettingsDep
 from service.http.llm_client import LLMClientDep
 from service.http.problems import ProblemError, request_id_of
 from service.http.routes._shared import problem_doc
-from service.rewrite.pipeline import LLMClient
+from service.rewrite.port import LLMClient
 from service.settings import Settings
 
 _log = structlog.get_logger("bulletguard.chatops")

@@ -17,7 +17,7 @@ from service.http.metrics import record_rewrite
 from service.http.problems import ProblemError, request_id_of
 from service.http.routes._shared import problem_doc, refuse_limit_errors
 from service.rewrite.llm.errors import LLMError
-from service.rewrite.pipeline import prompt_versions
+from service.rewrite.prompts import prompt_versions
 
 router = APIRouter(tags=["rewrite"])
 _log = structlog.get_logger("bulletguard.rewrite")

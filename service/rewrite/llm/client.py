@@ -1,4 +1,4 @@
-"""``LiteLLMClient``: the pipeline's :class:`~service.rewrite.pipeline.LLMClient` on top of ``litellm``.
+"""``LiteLLMClient``: the pipeline's :class:`~service.rewrite.port.LLMClient` on top of ``litellm``.
 
 * The response format carries the reply's JSON Schema: OpenAI-style ``json_schema`` (strict) for
   normal providers, or ``{"type": "json_object", "schema": ...}`` for llama-cpp-python's server, which
@@ -42,7 +42,7 @@ from tenacity.wait import wait_base
 
 from service.rewrite.llm.errors import LLMBadGateway, LLMError, LLMTimeout, LLMUnavailable
 from service.rewrite.llm.router import FallbackModel, build_router
-from service.rewrite.pipeline import LLMReply
+from service.rewrite.port import LLMReply
 
 litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on stdout
 litellm.turn_off_message_logging = True  # messages never reach litellm's logging callbacks
@@ -166,7 +166,7 @@ def _describe(kind: _Kind, exc: BaseException, model: str, attempts: int) -> str
 
 
 class LiteLLMClient:
-    """An :class:`~service.rewrite.pipeline.LLMClient` for any provider litellm supports.
+    """An :class:`~service.rewrite.port.LLMClient` for any provider litellm supports.
 
     ``max_retries`` retries follow a failed first attempt; all attempts together stay within
     ``retry_budget_s`` (no retry starts that would wait past it). Back-off waits are
