@@ -22,7 +22,7 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
 # The service reads prompts/ and schemas/ at run time from the directory that holds the `service`
-# package (see service/pipeline.py), so the three live side by side in /app, and the project is
+# package (see service/rewrite/prompts.py and reply.py), so the three live side by side in /app, and the project is
 # installed in editable mode from there: the runtime stage copies /app to the same path.
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -38,7 +38,7 @@ RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
     else \
         pip install --editable .; \
     fi \
-    && python -c "from service.pipeline import latest_prompt_version, reply_schema; latest_prompt_version(); reply_schema()"
+    && python -c "from service.rewrite.prompts import latest_prompt_version; from service.rewrite.reply import reply_schema; latest_prompt_version(); reply_schema()"
 
 # --- runtime: the venv and /app only, as an unprivileged user ----------------------------------------------
 FROM python:3.11-slim AS runtime

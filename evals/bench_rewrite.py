@@ -39,11 +39,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from service.api import create_app
-from service.deps_llm import get_llm_client
-from service.llm import LiteLLMClient
-from service.local_model import free_port, local_model_server
-from service.pipeline import latest_prompt_version, load_prompt, wire_schema
+from service.http.app import create_app
+from service.http.llm_client import get_llm_client
+from service.rewrite.llm.client import LiteLLMClient
+from service.rewrite.llm.local_model import free_port, local_model_server
+from service.rewrite.prompts import latest_prompt_version, load_prompt
+from service.rewrite.reply import wire_schema
 from service.settings import Settings
 
 NOTES = (

@@ -115,9 +115,9 @@ def _echo_app() -> Any:
 
 
 def _bulletguard_app(llm_delay_ms: float, rate_limit: str) -> Any:
-    from service.api import create_app
-    from service.deps_llm import get_llm_client
-    from service.pipeline import LLMReply
+    from service.http.app import create_app
+    from service.http.llm_client import get_llm_client
+    from service.rewrite.port import LLMReply
     from service.settings import Settings
 
     reply = json.dumps({"bullets": STUB_BULLETS})

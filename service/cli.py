@@ -20,9 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from service import __version__
 from service.coach import lint_bullet, match_posting, questions_for
-from service.problems import public_errors
-from service.schemas_api import BulletResultOut, VerifyRequest, VerifyResponse, WarningOut, _list_errors, limit_errors
-from service.schemas_coach import (
+from service.contract.coach import (
     LintResponse,
     LintResultOut,
     MatchRequest,
@@ -32,11 +30,20 @@ from service.schemas_coach import (
     QuestionsResponse,
     coach_limit_errors,
 )
+from service.contract.models import (
+    BulletResultOut,
+    VerifyRequest,
+    VerifyResponse,
+    WarningOut,
+    _list_errors,
+    limit_errors,
+)
+from service.contract.verification import run_verify
+from service.http.problems import public_errors
 from service.settings import Settings, get_settings
-from service.verification import run_verify
 
 if TYPE_CHECKING:
-    from service.local_model import LocalModel
+    from service.rewrite.llm.local_model import LocalModel
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -183,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _hash_key(args: argparse.Namespace) -> int:
-    from service.auth import generate_api_key, hash_api_key
+    from service.http.auth import generate_api_key, hash_api_key
 
     if args.stdin:
         key = sys.stdin.readline().strip()
@@ -203,7 +210,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.with_local_model:
         _run_uvicorn(args, settings)
         return EXIT_OK
-    from service.local_model import LocalModelError, local_model_server
+    from service.rewrite.llm.local_model import LocalModelError, local_model_server
 
     try:
         with local_model_server(settings.local_model_port) as local:
@@ -231,7 +238,7 @@ def local_settings(settings: Settings, local: LocalModel) -> Settings:
 def _run_uvicorn(args: argparse.Namespace, settings: Settings, local: LocalModel | None = None) -> None:
     import uvicorn
 
-    from service.api import create_app
+    from service.http.app import create_app
 
     uvicorn.run(
         partial(create_app, settings, local_model=local),

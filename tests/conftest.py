@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api import create_app
+from service.http.app import create_app
 from service.settings import Settings, get_settings
 
 # Clear-cut examples from the issue: the accepted bullet restates the notes; the rejected one

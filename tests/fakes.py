@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from service.pipeline import LLMReply
+from service.rewrite.port import LLMReply
 
 # litellm makes pydantic build a schema for one of its TypedDicts at its first completion, and pydantic
 # warns about it; warnings are errors in this project. Third-party, not ours to fix: belongs in

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from service.llm import LiteLLMClient
+from service.rewrite.llm.client import LiteLLMClient
 
 # back-off short enough that a test with retries takes milliseconds
 FAST_BACKOFF: dict[str, Any] = {"backoff_base_s": 0.001, "backoff_jitter_s": 0.001, "retry_max_wait_s": 0.01}

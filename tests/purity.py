@@ -60,7 +60,7 @@ def modules_pulled_in(setup: str, roots: Iterable[str], cwd: Path) -> str:
         "import sys\n"
         f"{setup}"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        f"{sorted(roots)!r} or m in ('service.settings', 'service.problems'))\n"
+        f"{sorted(roots)!r} or m in ('service.settings', 'service.http.problems'))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=True)

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service import cli
-from service.schemas_api import BulletResultOut, VerifyRequest, ViolationOut
+from service.contract.models import BulletResultOut, VerifyRequest, ViolationOut
+from service.contract.verification import run_verify
 from service.settings import Settings
-from service.verification import run_verify
 from tests.conftest import ACCEPTED_BULLET, NOTES, REJECTED_BULLET
 
 
@@ -101,7 +101,7 @@ def test_json_output_equals_the_api_response(
 def test_redact_term_reaches_the_guard(
     tmp_path: Path, notes_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import service.verification as verification
+    import service.contract.verification as verification
 
     seen: dict[str, Any] = {}
     real = verification.extract_facts
@@ -282,7 +282,7 @@ def test_serve_defaults_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_serve_with_local_model_points_the_app_at_it_and_stops_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from service import local_model
+    from service.rewrite.llm import local_model
 
     calls = _capture_uvicorn(monkeypatch)
     events: list[str] = []
@@ -309,7 +309,7 @@ def test_serve_with_local_model_points_the_app_at_it_and_stops_it(monkeypatch: p
 def test_serve_with_local_model_that_cannot_start_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from service import local_model
+    from service.rewrite.llm import local_model
 
     calls = _capture_uvicorn(monkeypatch)
 

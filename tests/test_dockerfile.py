@@ -229,7 +229,7 @@ def _copied_into(stage: Stage, source: str) -> str | None:
 
 def test_prompts_and_schemas_sit_beside_the_package_in_the_runtime_image(stages: list[Stage]) -> None:
     builder = next(stage for stage in stages if stage.name == "builder")
-    # service/pipeline.py reads <dir of the service package>/prompts and /schemas at run time
+    # service/rewrite/prompts.py and reply.py read <dir of the service package>/prompts and /schemas at run time
     app_dir = _copied_into(builder, "service")
     assert app_dir is not None
     assert _copied_into(builder, "prompts") == app_dir
@@ -254,7 +254,7 @@ def test_dockerignore_keeps_the_run_time_files() -> None:
     ignored = {
         line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines() if line.strip()
     }
-    assert not {"prompts", "schemas", "prompts/", "schemas/", "service/static"} & ignored
+    assert not {"prompts", "schemas", "prompts/", "schemas/", "service/http/static"} & ignored
 
 
 def test_runtime_stage_has_no_build_toolchain(stages: list[Stage]) -> None:
@@ -269,8 +269,8 @@ def test_the_image_layout_finds_prompts_and_schemas(tmp_path: Path) -> None:
     for name in ("service", "prompts", "schemas"):
         shutil.copytree(ROOT / name, app / name, ignore=shutil.ignore_patterns("__pycache__"))
     script = (
-        "import service.pipeline as p; "
-        "print(p.__file__); print(p.latest_prompt_version()); print(sorted(p.reply_schema()['properties']))"
+        "import service.rewrite.prompts as p, service.rewrite.reply as r; "
+        "print(p.__file__); print(p.latest_prompt_version()); print(sorted(r.reply_schema()['properties']))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=app, capture_output=True, text=True, timeout=120, check=False

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api import create_app
-from service.deps_llm import get_llm_client
+from service.http.app import create_app
+from service.http.llm_client import get_llm_client
 from service.settings import Settings
 from tests.fakes import FakeLLM
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.coach import Question
-from service.pipeline import RewriteResult
-from service.schemas_api import VerifyResponse
+from service.contract.models import VerifyResponse
+from service.rewrite.pipeline import RewriteResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,13 @@ from service.chatops import _mattermost, _slack
 from service.chatops._report import Report, report_from_rewrite, report_from_verify
 from service.chatops._state import ChatopsStats
 from service.coach import questions_for
-from service.errors import LLMError, LLMTimeout, LLMUnavailable
-from service.pipeline import LLMClient
-from service.rewriting import run_rewrite
-from service.schemas_api import VerifyRequest, evidence_items
-from service.schemas_rewrite import RewriteRequest
+from service.contract.models import VerifyRequest, evidence_items
+from service.contract.rewrite import RewriteRequest
+from service.contract.rewriting import run_rewrite
+from service.contract.verification import run_verify
+from service.rewrite.llm.errors import LLMError, LLMTimeout, LLMUnavailable
+from service.rewrite.port import LLMClient
 from service.settings import Settings
-from service.verification import run_verify
 
 _log = structlog.get_logger("bulletguard.chatops")
 

@@ -27,9 +27,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.pipeline import NOTES_SOURCE
-from service.schemas_api import VerifyRequest, limit_errors
-from service.schemas_rewrite import RewriteRequest, rewrite_limit_errors
+from service.contract.models import VerifyRequest, limit_errors
+from service.contract.rewrite import RewriteRequest, rewrite_limit_errors
+from service.rewrite.pipeline import NOTES_SOURCE
 from service.settings import Settings
 
 HELP_WORDS = frozenset({"help", "-h", "--help", "?"})

@@ -9,7 +9,8 @@
   both wordings) and which they do not (gaps, never to be added).
 
 Same rules as :mod:`service.guard`: no I/O beyond reading packaged vocabularies once, no clock, no
-settings, no framework. Rules, questions and keywords are data (``data/*.json``).
+settings, no framework. Rules, questions and keywords are data (``data/*.json``). Part of the pure
+core: may import :mod:`service.guard` and the stdlib, nothing else.
 """
 
 from service.coach.lint import LintWarning, lint_bullet

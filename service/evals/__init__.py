@@ -9,6 +9,8 @@ Usage::
     comparison = compare(load_report(base), load_report(new))
 
 On the command line: ``bulletguard eval ...`` (:func:`main`); see ``evals/README.md``.
+An edge: may import the rewrite (the loop it measures, the LLM client), the core, the settings and the
+log setup; never the HTTP app, the contract or chat-ops.
 """
 
 from service.evals.cases import CASES_DIR, Case, CaseError, Expect, case_from_dict, load_case, load_cases

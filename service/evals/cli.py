@@ -37,7 +37,8 @@ from service.evals.runner import (
     EvalConfig,
     run_eval,
 )
-from service.pipeline import LLMClient, UnknownPromptVersion, latest_prompt_version, load_prompt
+from service.rewrite.port import LLMClient
+from service.rewrite.prompts import UnknownPromptVersion, latest_prompt_version, load_prompt
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1
@@ -223,12 +224,12 @@ def _models_and_client(args: argparse.Namespace, mode: Mode) -> Iterator[tuple[t
     models = tuple(dict.fromkeys(args.model))
     if mode == "replay":
         if not models:
-            from service.local_model import MODEL_ALIAS
+            from service.rewrite.llm.local_model import MODEL_ALIAS
 
             models = (f"openai/{MODEL_ALIAS}",)
         yield models, None
         return
-    from service.llm import LiteLLMClient
+    from service.rewrite.llm.client import LiteLLMClient
 
     if models:
         from service.settings import get_settings
@@ -243,7 +244,7 @@ def _models_and_client(args: argparse.Namespace, mode: Mode) -> Iterator[tuple[t
         )
         yield models, client
         return
-    from service.local_model import LocalModelError, local_model_server
+    from service.rewrite.llm.local_model import LocalModelError, local_model_server
 
     with ExitStack() as stack:
         try:

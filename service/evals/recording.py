@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from service.errors import LLMBadGateway, LLMError, LLMTimeout, LLMUnavailable
-from service.pipeline import LLMClient, LLMReply
+from service.rewrite.llm.errors import LLMBadGateway, LLMError, LLMTimeout, LLMUnavailable
+from service.rewrite.port import LLMClient, LLMReply
 
 Mode = Literal["live", "record", "replay"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -167,7 +167,7 @@ class CallLog:
 
 @dataclass
 class RecordingLLM:
-    """An :class:`~service.pipeline.LLMClient` for one run: records, replays or passes calls through,
+    """An :class:`~service.rewrite.port.LLMClient` for one run: records, replays or passes calls through,
     and logs every answered call (reply and latency) in ``calls``."""
 
     inner: LLMClient | None

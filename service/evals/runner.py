@@ -24,7 +24,10 @@ from service.evals.recording import (
 from service.evals.records import BulletRecord, RunRecord, ViolationRecord
 
 # The pipeline's own normalisation of a bullet (its dedupe key), to tell which reply first held a bullet.
-from service.pipeline import PROMPTS_DIR, LLMClient, RewriteResult, _clean_text, _dedupe_key, parse_reply, rewrite
+from service.rewrite.pipeline import RewriteResult, _clean_text, _dedupe_key, rewrite
+from service.rewrite.port import LLMClient
+from service.rewrite.prompts import PROMPTS_DIR
+from service.rewrite.reply import parse_reply
 
 DEFAULT_CONCURRENCY = 2
 DEFAULT_MAX_BULLETS = 3

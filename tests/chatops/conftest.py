@@ -13,11 +13,11 @@ import pytest
 import respx
 from fastapi import FastAPI
 
-from service.api import create_app
 from service.chatops import ChatopsStats, chatops_state
-from service.deps_llm import get_llm_client
-from service.pipeline import LLMClient
-from service.routes.chatops import get_slack_clock
+from service.http.app import create_app
+from service.http.llm_client import get_llm_client
+from service.http.routes.chatops import get_slack_clock
+from service.rewrite.port import LLMClient
 from service.settings import Settings
 from tests.chatops.chatkit import SIGNING_SECRET, SLACK_RESPONSE_URL, FrozenClock
 from tests.fakes import FakeLLM

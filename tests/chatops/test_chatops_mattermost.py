@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 import respx
 
-from service.errors import LLMTimeout
+from service.rewrite.llm.errors import LLMTimeout
 from tests.chatops.conftest import MATTERMOST_RESPONSE_URL, MATTERMOST_TOKEN, Chat, posted
 from tests.fakes import FakeLLM, reply
 

@@ -8,10 +8,10 @@ import pytest
 
 from service.chatops import _mattermost, _slack
 from service.chatops._report import Finding, Refused, Report, report_from_rewrite, report_from_verify
+from service.contract.models import VerifyRequest
+from service.contract.verification import run_verify
 from service.guard import Violation
-from service.pipeline import Bullet, RejectedBullet, RewriteResult, Usage
-from service.schemas_api import VerifyRequest
-from service.verification import run_verify
+from service.rewrite.pipeline import Bullet, RejectedBullet, RewriteResult, Usage
 from tests.chatops.chatkit import SLACK_MAX_BLOCKS, assert_block_kit_limits, mrkdwn_texts
 
 MATTERMOST_MAX_POST = 16_383

@@ -11,7 +11,7 @@ import respx
 import structlog
 
 from service.chatops import chatops_state
-from service.errors import LLMUnavailable
+from service.rewrite.llm.errors import LLMUnavailable
 from tests.chatops.chatkit import (
     NOW,
     SIGNING_SECRET,

@@ -15,8 +15,8 @@ from service.chatops._text import (
     to_request,
     usage,
 )
-from service.schemas_api import VerifyRequest
-from service.schemas_rewrite import RewriteRequest
+from service.contract.models import VerifyRequest
+from service.contract.rewrite import RewriteRequest
 from service.settings import Settings
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from service.errors import LLMTimeout, LLMUnavailable
 from service.evals import (
     MissingRecording,
     RecordingError,
@@ -19,7 +18,8 @@ from service.evals import (
     cache_key,
     run_eval,
 )
-from service.pipeline import LLMReply
+from service.rewrite.llm.errors import LLMTimeout, LLMUnavailable
+from service.rewrite.port import LLMReply
 from tests.evals.evalkit import API, CASES, PERF, config
 from tests.fakes import FakeLLM, reply
 

@@ -1,0 +1,473 @@
+"""The rewrite pipeline: notes -> masked prompt -> LLM -> local validation -> guard -> bounded re-asks.
+
+The pipeline depends on the :class:`~service.rewrite.port.LLMClient` protocol only (never on a provider
+library), so tests drive it with a fake and the service plugs in
+:class:`service.rewrite.llm.client.LiteLLMClient`. Its parts are modules beside it: ``prompts``,
+``masking``, ``reply`` (schema and validation) and ``grounding``; this module is the loop.
+
+Steps, per request:
+
+1. Redact terms are masked in notes, evidence texts and evidence ids with stable placeholders
+   (``[[REDACTED_i]]``, the i-th distinct term) before any text is put into a prompt.
+2. The prompt is rendered from ``prompts/<version>/system.md`` and ``user.md`` (newest version unless
+   one is asked for); the version id is part of the result.
+3. The model is called with the JSON Schema of ``schemas/rewrite_reply.schema.json`` as its response
+   format (each bullet's ``sources`` narrowed to this request's ids), and the reply is validated again
+   here against the file's schema (JSON Schema and pydantic): a server may ignore it.
+4. Every bullet is checked by the guard against the *original* (unmasked) inputs; the guard also
+   refuses placeholders. Bullets citing a source id that is not in the request are refused too.
+5. While fewer than ``max_bullets`` distinct bullets are accepted, the model is re-asked at most
+   ``max_reasks`` times. A re-ask is the original messages plus one assistant message (the last reply)
+   and one user message (the last attempt's refused bullets with the guard's messages, or its format
+   errors): the prompt never grows with the number of attempts.
+
+:func:`rewrite` reads as these steps: :func:`_prepare` (mask, build the prompt and schema), then per
+attempt :func:`_ask` (within the budget), :func:`_judge` (parse and validate, guard and ground each
+bullet) and :func:`_retry_tail` (the feedback of a re-ask), and :func:`_finish` (the result).
+
+Nothing is ever made up when the model fails: a result may have no bullets, with the reasons in
+``rejected`` and ``reply_errors``. Logs carry counts and ids only, never note, evidence or bullet text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from service.guard import EvidenceItem, Facts, Violation, check_bullet, extract_facts
+from service.rewrite.grounding import Grounding
+from service.rewrite.llm.errors import LLMTimeout
+from service.rewrite.masking import Masker
+from service.rewrite.port import LLMClient, LLMReply
+from service.rewrite.prompts import PROMPTS_DIR, PromptTemplate, latest_prompt_version, load_prompt, render
+from service.rewrite.reply import PROOF_AREAS, ProofArea, RewriteReply, _clip, parse_reply, request_schema
+
+_log = structlog.get_logger("bulletguard.pipeline")
+
+NOTES_SOURCE = "notes"
+
+# Bounds of a re-ask's feedback, so a retry prompt has a fixed maximum size.
+_MAX_ECHO_CHARS = 1500  # the last reply, repeated as the assistant message
+_MAX_FEEDBACK_TEXT_CHARS = 200  # a refused bullet's text in the feedback
+_MAX_VIOLATIONS_PER_BULLET = 3
+
+
+# --------------------------------------------------------------------------------------------------
+# Result
+
+
+@dataclass(frozen=True, slots=True)
+class Bullet:
+    text: str
+    sources: tuple[str, ...]
+    proof_area: ProofArea
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedBullet:
+    text: str
+    sources: tuple[str, ...]
+    proof_area: ProofArea
+    violations: tuple[Violation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None  # None unless every call's cost was known
+
+    @classmethod
+    def of(cls, replies: Sequence[LLMReply]) -> Usage:
+        costs = [r.cost_usd for r in replies]
+        return cls(
+            prompt_tokens=sum(r.prompt_tokens for r in replies),
+            completion_tokens=sum(r.completion_tokens for r in replies),
+            cost_usd=sum(c for c in costs if c is not None) if costs and None not in costs else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteResult:
+    bullets: tuple[Bullet, ...]
+    rejected: tuple[RejectedBullet, ...]
+    attempts: int
+    model: str
+    prompt_version: str
+    usage: Usage
+    schema_valid_attempts: int
+    # format errors of the last reply that was not valid JSON for the schema (empty if none was)
+    reply_errors: tuple[str, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------------------------------
+# The pipeline
+
+_LEADING_MARKER_RE = re.compile(r"^(?:[-*•·]\s+)+")
+
+
+def _clean_text(text: str) -> str:
+    return _LEADING_MARKER_RE.sub("", " ".join(text.split()))
+
+
+def _dedupe_key(text: str) -> str:
+    return text.casefold().rstrip(" .;")
+
+
+class _Sources:
+    """The source ids the model may cite (``notes`` + evidence ids, masked if they hold a redact term)
+    and the way back from a cited id to the request's own id."""
+
+    def __init__(self, evidence: Sequence[EvidenceItem], masker: Masker) -> None:
+        self.shown: dict[str, str] = {NOTES_SOURCE: NOTES_SOURCE}  # shown id -> real id
+        self.shown_of: dict[str, str] = {}  # real id -> shown id
+        for item in evidence:
+            shown = masker.mask(item.id)
+            n = 1
+            while shown in self.shown:  # masking made two ids equal
+                n += 1
+                shown = f"{masker.mask(item.id)}~{n}"
+            self.shown[shown] = item.id
+            self.shown_of[item.id] = shown
+        self._folded: dict[str, list[str]] = {}
+        for shown in self.shown:
+            self._folded.setdefault(shown.casefold(), []).append(shown)
+
+    def resolve(self, cited: str) -> str | None:
+        cited = cited.strip()
+        if cited in self.shown:
+            return self.shown[cited]
+        candidates = self._folded.get(cited.casefold(), [])
+        return self.shown[candidates[0]] if len(candidates) == 1 else None
+
+    def listing(self) -> str:
+        return ", ".join(self.shown)
+
+
+def _source_violation(cited: str, sources: _Sources) -> Violation:
+    """An unknown cited id. It is not a span of the bullet: ``text`` is the id, ``start == end == 0``."""
+    cited = _clip(cited, 80)
+    return Violation(
+        "source",
+        cited,
+        0,
+        0,
+        f"'{cited}' is not a source of this request.",
+        f"Cite only these source ids: {sources.listing()}.",
+    )
+
+
+def _evidence_listing(evidence: Sequence[EvidenceItem], masker: Masker, sources: _Sources) -> str:
+    if not evidence:
+        return "(none)"
+    return "\n".join(f"- [{sources.shown_of[e.id]}] {' '.join(masker.mask(e.text).split())}" for e in evidence)
+
+
+def _posting_listing(posting_terms: Sequence[tuple[str, str]], masker: Masker) -> str:
+    """One line per supported posting term: ``- <posting wording> (the input says: <input wording>)``."""
+    lines: dict[str, None] = {}
+    for term, input_term in posting_terms:
+        term, input_term = masker.mask(" ".join(term.split())), masker.mask(" ".join(input_term.split()))
+        if term:
+            same = term.casefold() == input_term.casefold()
+            lines[f"- {term}" if same else f"- {term} (the input says: {input_term})"] = None
+    return "\n".join(lines)
+
+
+def _format_feedback(errors: Sequence[str], refused: Sequence[RejectedBullet], missing: int) -> str:
+    lines: list[str] = []
+    if errors:
+        lines.append("Your last answer could not be used:")
+        lines += [f"- {e}" for e in errors]
+        lines.append(
+            'Answer again with JSON only, in the form {"bullets": [{"text": "...", "sources": ["notes"], '
+            '"proof_area": "api"}]}.'
+        )
+        return "\n".join(lines)
+    if refused:
+        lines.append("These bullets were refused because they claim more than the input states:")
+        for i, bullet in enumerate(refused, 1):
+            lines.append(f'{i}. "{_clip(bullet.text, _MAX_FEEDBACK_TEXT_CHARS)}"')
+            for v in bullet.violations[:_MAX_VIOLATIONS_PER_BULLET]:
+                lines.append(f"   - {v.message} {v.hint}")
+    lines.append(
+        f"Write {missing} more bullet{'s' if missing != 1 else ''}, different from the accepted ones, "
+        "using only what the input states. Answer with JSON only."
+    )
+    return "\n".join(lines)
+
+
+async def rewrite(
+    llm: LLMClient,
+    notes: str,
+    evidence: Sequence[EvidenceItem] = (),
+    redact: Sequence[str] = (),
+    *,
+    model: str,
+    max_bullets: int = 3,
+    max_reasks: int = 2,
+    prompt_version: str | None = None,
+    temperature: float = 0.2,
+    timeout: float = 60.0,
+    budget_s: float | None = None,
+    prompts_dir: Path = PROMPTS_DIR,
+    posting_terms: Sequence[tuple[str, str]] = (),
+) -> RewriteResult:
+    """Turn notes into at most ``max_bullets`` guarded resume bullets.
+
+    ``timeout`` bounds each LLM call; ``budget_s`` (optional) bounds the whole rewrite: no re-ask
+    starts after it, and a re-ask still running when it ends is abandoned (the bullets accepted so far
+    are returned). The first call running out of budget raises :class:`~service.rewrite.llm.errors.LLMTimeout`.
+    Transport errors (``service.rewrite.llm.errors``) propagate.
+
+    ``posting_terms`` are ``(posting wording, input wording)`` pairs of a job posting's terms that the
+    input supports (:func:`service.coach.match_posting`): when the prompt version has a ``posting.md``,
+    they are listed for the model, which may then use the posting's wording. Terms the input does not
+    support are never passed; the guard still checks every bullet against the input alone.
+    """
+    _check_arguments(evidence, max_bullets, max_reasks)
+    version = prompt_version or latest_prompt_version(prompts_dir)
+    template = load_prompt(version, prompts_dir)
+    request = _prepare(template, notes, evidence, redact, max_bullets, posting_terms)  # mask, build the prompt
+    progress = _Progress(max_bullets, model)
+    budget = _Budget(budget_s, time.monotonic())
+    retry_tail: list[dict[str, str]] = []
+
+    for attempt in range(1, max_reasks + 2):
+        messages = [*request.messages, *retry_tail]
+        reply = await _ask(llm, messages, request.schema, model, temperature, timeout, budget, attempt)
+        if reply is None:  # the budget ran out
+            break
+        parsed, errors, refused_now = _judge(reply, request, progress)  # parse and validate, guard and ground
+        _log_attempt(attempt, parsed, refused_now, progress)
+        if progress.done:
+            break
+        retry_tail = _retry_tail(reply, errors, refused_now, progress, request.masker)  # feedback for a re-ask
+
+    return _finish(progress, version)
+
+
+def _check_arguments(evidence: Sequence[EvidenceItem], max_bullets: int, max_reasks: int) -> None:
+    if not 1 <= max_bullets <= 8:
+        raise ValueError("max_bullets must be between 1 and 8")
+    if max_reasks < 0:
+        raise ValueError("max_reasks must be >= 0")
+    ids = [e.id for e in evidence]
+    if len(set(ids)) != len(ids) or NOTES_SOURCE in ids:
+        raise ValueError(f"evidence ids must be unique and must not be {NOTES_SOURCE!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One rewrite, ready to send: the masked messages and response schema, and what replies are checked
+    against (the facts of the *original* inputs, the grounding words, the source ids)."""
+
+    messages: tuple[dict[str, str], ...]
+    schema: dict[str, Any]
+    facts: Facts
+    grounding: Grounding
+    masker: Masker
+    sources: _Sources
+
+
+def _prepare(
+    template: PromptTemplate,
+    notes: str,
+    evidence: Sequence[EvidenceItem],
+    redact: Sequence[str],
+    max_bullets: int,
+    posting_terms: Sequence[tuple[str, str]],
+) -> _Request:
+    facts = extract_facts(notes, evidence, redact)  # the ORIGINAL inputs: the guard's truth
+    grounding = Grounding([notes, *(e.text for e in evidence)])
+    masker = Masker(redact)
+    sources = _Sources(evidence, masker)
+    values = {
+        "notes": masker.mask(notes.strip()),
+        "evidence": _evidence_listing(evidence, masker, sources),
+        "sources": sources.listing(),
+        "max_bullets": str(max_bullets),
+        "proof_areas": ", ".join(PROOF_AREAS),
+        "posting_terms": _posting_listing(posting_terms, masker),
+    }
+    messages = _prompt_messages(template, values)
+    return _Request(messages, request_schema(list(sources.shown)), facts, grounding, masker, sources)
+
+
+def _prompt_messages(template: PromptTemplate, values: Mapping[str, str]) -> tuple[dict[str, str], ...]:
+    """The system and user messages of the first attempt (every re-ask starts with them too)."""
+    user = render(template.user, values)
+    if template.posting is not None and values["posting_terms"]:
+        user += "\n\n" + render(template.posting, values)
+    return (
+        {"role": "system", "content": render(template.system, values)},
+        {"role": "user", "content": user},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    """The time for the whole rewrite: ``budget_s`` from ``started`` (``None``: unbounded)."""
+
+    budget_s: float | None
+    started: float
+
+    def remaining(self) -> float | None:
+        return None if self.budget_s is None else self.budget_s - (time.monotonic() - self.started)
+
+
+async def _ask(
+    llm: LLMClient,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    model: str,
+    temperature: float,
+    timeout: float,
+    budget: _Budget,
+    attempt: int,
+) -> LLMReply | None:
+    """One call to the model within what is left of the budget. ``None`` when the budget ran out before
+    or during a re-ask; during the first attempt, :class:`LLMTimeout`."""
+    remaining = budget.remaining()
+    if remaining is not None and remaining <= 0:
+        _log.info("rewrite_budget_exhausted", attempt=attempt, budget_s=budget.budget_s)
+        return None
+    deadline = asyncio.timeout(remaining)
+    try:
+        async with deadline:
+            return await llm.complete(
+                messages,
+                model=model,
+                temperature=temperature,
+                response_schema=schema,
+                timeout=timeout if remaining is None else min(timeout, remaining),
+            )
+    except TimeoutError as exc:
+        if not deadline.expired():
+            raise
+        if attempt == 1:
+            raise LLMTimeout(
+                f"The model {model} did not answer within the rewrite budget of {budget.budget_s:g} s."
+            ) from exc
+        _log.info("rewrite_budget_exhausted", attempt=attempt, budget_s=budget.budget_s)
+        return None
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What the attempts so far produced: the loop's state."""
+
+    max_bullets: int
+    model: str
+    accepted: dict[str, Bullet] = field(default_factory=dict)  # by dedupe key
+    rejected: dict[str, RejectedBullet] = field(default_factory=dict)  # first refusal per dedupe key
+    replies: list[LLMReply] = field(default_factory=list)
+    schema_valid: int = 0
+    reply_errors: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> bool:
+        return len(self.accepted) >= self.max_bullets
+
+
+def _judge(
+    reply: LLMReply, request: _Request, progress: _Progress
+) -> tuple[RewriteReply | None, tuple[str, ...], list[RejectedBullet]]:
+    """Parse and validate one reply, then guard and ground each of its new bullets: accepted ones join
+    ``progress`` (up to ``max_bullets``). The parsed reply, its format errors and the bullets it had refused."""
+    progress.replies.append(reply)
+    parsed, errors = parse_reply(reply.content)
+    refused_now: list[RejectedBullet] = []
+    if parsed is None:
+        progress.reply_errors = errors
+        return parsed, errors, refused_now
+    progress.schema_valid += 1
+    for item in parsed.bullets:
+        text = _clean_text(item.text)
+        key = _dedupe_key(text)
+        if not text or key in progress.accepted:
+            continue
+        cited, violations = _check(text, item.sources, request)
+        if violations:
+            refused = RejectedBullet(text, cited, item.proof_area, violations)
+            refused_now.append(refused)
+            progress.rejected.setdefault(key, refused)
+        elif len(progress.accepted) < progress.max_bullets:
+            progress.accepted[key] = Bullet(text, cited, item.proof_area)
+    return parsed, errors, refused_now
+
+
+def _check(text: str, cited_ids: Sequence[str], request: _Request) -> tuple[tuple[str, ...], tuple[Violation, ...]]:
+    """The request's own ids that a bullet cites, and its violations: the guard's and the grounding's
+    (in span order), then one per cited id that is not a source of the request."""
+    cited: list[str] = []
+    violations = list(check_bullet(text, request.facts).violations)
+    violations += request.grounding.check(text)
+    violations.sort(key=lambda v: (v.start, v.end, v.kind))
+    for source in dict.fromkeys(cited_ids):
+        real = request.sources.resolve(source)
+        if real is None:
+            violations.append(_source_violation(source, request.sources))
+        elif real not in cited:
+            cited.append(real)
+    return tuple(cited), tuple(violations)
+
+
+def _log_attempt(
+    attempt: int, parsed: RewriteReply | None, refused_now: Sequence[RejectedBullet], progress: _Progress
+) -> None:
+    _log.info(
+        "rewrite_attempt",
+        attempt=attempt,
+        schema_valid=parsed is not None,
+        n_reply_bullets=0 if parsed is None else len(parsed.bullets),
+        n_refused=len(refused_now),
+        violation_kinds=sorted({v.kind for r in refused_now for v in r.violations}),
+        n_accepted_total=len(progress.accepted),
+    )
+
+
+def _retry_tail(
+    reply: LLMReply,
+    errors: Sequence[str],
+    refused_now: Sequence[RejectedBullet],
+    progress: _Progress,
+    masker: Masker,
+) -> list[dict[str, str]]:
+    """What a re-ask adds to the first messages: the last reply (clipped) and the feedback on it, masked."""
+    feedback = _format_feedback(errors, refused_now, progress.max_bullets - len(progress.accepted))
+    return [
+        {"role": "assistant", "content": masker.mask(_clip(reply.content.strip(), _MAX_ECHO_CHARS)) or "(empty)"},
+        {"role": "user", "content": masker.mask(feedback)},
+    ]
+
+
+def _finish(progress: _Progress, version: str) -> RewriteResult:
+    result = RewriteResult(
+        bullets=tuple(progress.accepted.values()),
+        rejected=tuple(r for key, r in progress.rejected.items() if key not in progress.accepted),
+        attempts=len(progress.replies),
+        model=(progress.replies[-1].model or progress.model) if progress.replies else progress.model,
+        prompt_version=version,
+        usage=Usage.of(progress.replies),
+        schema_valid_attempts=progress.schema_valid,
+        reply_errors=progress.reply_errors,
+    )
+    _log.info(
+        "rewrite_done",
+        attempts=result.attempts,
+        schema_valid_attempts=result.schema_valid_attempts,
+        n_accepted=len(result.bullets),
+        n_rejected=len(result.rejected),
+        prompt_version=version,
+        prompt_tokens=result.usage.prompt_tokens,
+        completion_tokens=result.usage.completion_tokens,
+    )
+    return result
