@@ -5,7 +5,7 @@ The scan disassembles the installed llama.cpp libraries and looks for AMX tile i
 registers: a build made with ``-march=native`` on such a machine, or with ``GGML_AVX512``/``GGML_AMX_*`` on,
 holds them; the portable build from ``scripts/llama-cpp.sh`` does not. The scan is itself tested on a small
 library compiled here with AMX and AVX-512 enabled, so it can fail without an AMX machine. That the portable
-library loads and completes real requests is ``tests/test_local_model.py``.
+library loads and completes real requests is ``tests/rewrite/test_local_model.py``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from service.logs import configure_logging
 from service.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from service.local_model import LocalModel
+    from service.rewrite.llm.local_model import LocalModel
 
 DESCRIPTION = """\
 Turns backend engineers' work notes into resume bullets, and guarantees they stay true.

@@ -1,6 +1,6 @@
 """How the bundled model's server process is watched: a crash names its signal and the rebuild command, and
-``GET /readyz`` reports the model's state. A stand-in server (``tests/crashing_model_server.py``) plays the
-crash, so these run without llama.cpp; the real server is ``tests/test_local_model.py``."""
+``GET /readyz`` reports the model's state. A stand-in server (``tests/rewrite/crashing_model_server.py``) plays the
+crash, so these run without llama.cpp; the real server is ``tests/rewrite/test_local_model.py``."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api import create_app
-from service.local_model import LocalModel, LocalModelError, describe_exit, local_model_server
+from service.http.app import create_app
+from service.rewrite.llm.local_model import LocalModel, LocalModelError, describe_exit, local_model_server
 from service.settings import Settings
 
 CRASHING = str(Path(__file__).with_name("crashing_model_server.py"))

@@ -1,7 +1,7 @@
 """A stand-in for llama.cpp's server that dies the way a build for another CPU does: it answers
 ``GET /v1/models``, then kills itself with the signal named on its command line on the first completion.
 
-    python tests/crashing_model_server.py PORT SIGSEGV
+    python tests/rewrite/crashing_model_server.py PORT SIGSEGV
 """
 
 from __future__ import annotations
