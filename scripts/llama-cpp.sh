@@ -79,6 +79,7 @@ install() {
     CMAKE_ARGS="$cmake_args" FORCE_CMAKE=1 "$python" -m pip wheel --no-deps --no-cache-dir \
       --no-binary llama-cpp-python --wheel-dir "$tmp" "$req"
     rm -rf "$dir"
+    chmod 755 "$tmp"
     mv "$tmp" "$dir"
   fi
   wheel="$(ls "$dir"/llama_cpp_python-*.whl | sed -n 1p)"

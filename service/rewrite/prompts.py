@@ -1,5 +1,9 @@
-"""Prompt versions: ``prompts/<version>/system.md``, ``user.md`` and an optional ``posting.md``, read from
-the directory beside the ``service`` package, and rendered with ``{{name}}`` variables.
+"""Prompt versions: ``prompts/<version>/system.md``, ``user.md`` and an optional ``posting.md``, rendered
+with ``{{name}}`` variables.
+
+The versions are package data (``service/prompts``, which in the repository is a link to the top-level
+``prompts/`` where prompt authors work), found through :mod:`importlib.resources` the same way in a checkout
+and in an installed wheel. Every reader takes a ``prompts_dir`` to use another folder instead.
 """
 
 from __future__ import annotations
@@ -8,10 +12,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parents[2]
-PROMPTS_DIR = _ROOT / "prompts"
+PROMPTS_DIR = Path(str(files("service") / "prompts"))
 
 _VERSION_RE = re.compile(r"v(\d+)")
 _VAR_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")

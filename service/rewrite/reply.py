@@ -1,6 +1,6 @@
-"""The model's reply: its JSON Schema (``schemas/rewrite_reply.schema.json``, beside the ``service``
-package), the schema sent with one request, and the parsing and validation of a reply (JSON Schema, then
-pydantic), whose errors are short enough to send back to the model.
+"""The model's reply: its JSON Schema (``schemas/rewrite_reply.schema.json``, package data found through
+:mod:`importlib.resources`, like the prompts), the schema sent with one request, and the parsing and
+validation of a reply (JSON Schema, then pydantic), whose errors are short enough to send back to the model.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-_ROOT = Path(__file__).resolve().parents[2]
-REPLY_SCHEMA_PATH = _ROOT / "schemas" / "rewrite_reply.schema.json"
+REPLY_SCHEMA_PATH = Path(str(files("service") / "schemas" / "rewrite_reply.schema.json"))
 
 ProofArea = Literal["api", "data", "performance", "reliability", "security", "ownership", "collaboration"]
 PROOF_AREAS: tuple[str, ...] = get_args(ProofArea)

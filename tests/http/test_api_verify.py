@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
+from service import __version__
 from service.contract.models import VerifyRequest, VerifyResponse
 from service.contract.verification import run_verify
 from service.http.app import create_app
@@ -203,13 +204,13 @@ def test_docs_page_is_served(client: TestClient) -> None:
 def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "version": __version__}
 
 
 def test_readyz(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    assert response.json() == {"status": "ready", "local_model": None}
 
 
 def test_readyz_is_503_when_the_guard_cannot_load(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ import structlog
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from service import __version__
 from service.guard import check_bullet, extract_facts
 from service.http.problems import ProblemError
 
@@ -17,6 +18,7 @@ _log = structlog.get_logger("bulletguard.health")
 
 class Liveness(BaseModel):
     status: Literal["ok"] = "ok"
+    version: str = Field(default=__version__, description="The running bulletguard's version.")
 
 
 class LocalModelStatus(BaseModel):
