@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from service.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, InputError, _describe_errors, local_settings
 from service.cli_resume import add_source_arguments, check_edit_command, load_sources, verify_resume_command
-from service.deps_llm import llm_client_from_settings
 from service.errors import LLMError
 from service.pipeline import LLMClient
 from service.problems import public_errors
@@ -94,9 +93,12 @@ def _rewrite_request(args: argparse.Namespace, settings: Settings) -> RewriteReq
     return request
 
 
-def rewrite_command(
-    args: argparse.Namespace, settings: Settings, llm_factory: LLMFactory = llm_client_from_settings
-) -> int:
+def rewrite_command(args: argparse.Namespace, settings: Settings, llm_factory: LLMFactory | None = None) -> int:
+    """``llm_factory``: builds the model client from the settings (default: the service's litellm client)."""
+    if llm_factory is None:
+        from service.deps_llm import llm_client_from_settings  # litellm: imported only when a rewrite runs
+
+        llm_factory = llm_client_from_settings
     try:
         request = _rewrite_request(args, settings)
     except InputError as exc:
@@ -117,6 +119,10 @@ def rewrite_command(
 def _rewrite(request: RewriteRequest, settings: Settings, llm_factory: LLMFactory, as_json: bool) -> int:
     from rich.console import Console
 
+    from service.logs import configure_logging
+
+    # Logs on stderr, warnings only (as `bulletguard eval` does): stdout is the bullets, stderr the spinner.
+    configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
     llm = llm_factory(settings)
     posting = posting_match(request)
     model = request.options.model or settings.model

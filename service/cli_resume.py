@@ -316,6 +316,5 @@ def print_annotations(path: str, response: ResumeCheckResponse, out: TextIO) -> 
                 message = _escape_data(f"{violation.message} Hint: {violation.hint}")
                 print(f"::error {where},title={title}::{message}", file=out)
     s = response.summary
-    print(
-        f"{path}: {s.accepted + s.rejected} changed bullet(s): {s.accepted} accepted, {s.rejected} rejected", file=out
-    )
+    unchanged = f"; {s.unchanged} unchanged" if s.unchanged else ""
+    print(f"{path}: {s.accepted} accepted, {s.rejected} rejected{unchanged}", file=out)

@@ -26,13 +26,14 @@ class StubLLM:
     api_base: str
     replies: deque[str]
     requests: list[dict[str, Any]] = field(default_factory=list)
+    model: str = "stub-model"
 
     @property
     def env(self) -> dict[str, str]:
         """Settings that point bulletguard's LLM client at this server."""
         return {
             "BULLETGUARD_API_BASE": self.api_base,
-            "BULLETGUARD_MODEL": "openai/stub-model",
+            "BULLETGUARD_MODEL": f"openai/{self.model}",
             "BULLETGUARD_API_KEY": "stub-key",
             "BULLETGUARD_LLM_MAX_RETRIES": "0",
             "BULLETGUARD_MAX_REASKS": "0",
@@ -40,8 +41,11 @@ class StubLLM:
 
 
 @contextmanager
-def stub_llm_server(*replies: str) -> Iterator[StubLLM]:
-    stub = StubLLM(api_base="", replies=deque(replies))
+def stub_llm_server(
+    *replies: str, model: str = "stub-model", prompt_tokens: int = 42, completion_tokens: int = 7
+) -> Iterator[StubLLM]:
+    """Serve ``replies`` in order; ``model`` is the name in :attr:`StubLLM.env`, the token counts each answer's."""
+    stub = StubLLM(api_base="", replies=deque(replies), model=model)
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -53,7 +57,8 @@ def stub_llm_server(*replies: str) -> Iterator[StubLLM]:
             if content is None:
                 self._answer(500, {"error": {"message": "stub: no reply queued", "type": "server_error"}})
             else:
-                self._answer(200, completion(content, model=str(body.get("model", "stub-model"))))
+                usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
+                self._answer(200, completion(content, model=str(body.get("model", model)), **usage))
 
         def _answer(self, status: int, payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode()
