@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from service.cli import main
-from tests.resume.expectations import CASES, FIXTURES, INFLATED, assert_honest, assert_inflated, line_of, read
+from tests.resume.expectations import CASES, FIXTURES, INFLATED, assert_honest, assert_inflated, line_of
 
 
 @pytest.mark.parametrize("format", list(CASES))

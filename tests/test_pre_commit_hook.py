@@ -107,5 +107,5 @@ def test_pre_commit_blocks_an_inflating_edit_and_commits_an_honest_one(
     allowed = _commit(repo, env, "resume.honest.json")
 
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
-    assert "Passed" in allowed.stdout
+    assert "bulletguard (an edit of a resume claims nothing new)...." in allowed.stderr and "Passed" in allowed.stderr
     assert _commits(repo, env) == 2
