@@ -2,10 +2,11 @@
 layers each may import. A module outside every layer, or an import against the table, fails here.
 
     core       service.guard, service.coach      pure: stdlib only (tests/guard, tests/coach test that)
+    resume     service.resume                    pure readers of resume files and the edit check
     rewrite    service.rewrite (+ .llm)          the loop and the LLM edge behind its port
     contract   service.contract                  request/response models and the runs they start
-    edges      service.chatops, service.http,    chat-ops, the app, the eval suite, the CLI
-               service.evals, service.cli
+    edges      service.chatops, service.http,    chat-ops, the app, the eval suite, the CLI, the MCP server
+               service.evals, service.cli, service.mcp
 
 Shared by the non-core layers: ``service.settings`` (configuration) and ``service.logs`` (log setup).
 Edges do not import each other, except the app mounting the chat-ops routes and the CLI starting them all.
@@ -29,11 +30,13 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "guard": frozenset(),
     "coach": frozenset({"guard"}),
     "rewrite": CORE,
-    "contract": CORE | {"rewrite", "settings"},
+    "resume": CORE,
+    "contract": CORE | {"rewrite", "resume", "settings"},
     "chatops": CORE | {"rewrite", "contract", "settings"},
     "http": CORE | SHARED | {"rewrite", "contract", "chatops"},
     "evals": CORE | SHARED | {"rewrite"},
-    "cli": CORE | SHARED | {"rewrite", "contract", "http", "evals"},
+    "mcp": CORE | SHARED | {"rewrite", "contract", "resume", "http"},
+    "cli": CORE | SHARED | {"rewrite", "contract", "resume", "http", "evals", "mcp"},
     "__main__": frozenset({"cli"}),
     "settings": frozenset(),
     "logs": frozenset({"settings"}),

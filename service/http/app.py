@@ -15,7 +15,7 @@ from service.http.body_limit import BodySizeLimitMiddleware
 from service.http.context import RequestContextMiddleware
 from service.http.hardening import install_hardening
 from service.http.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from service.http.routes import chatops, coach, health, page, rewrite, verify
+from service.http.routes import chatops, check_edit, coach, health, page, rewrite, verify
 from service.logs import configure_logging
 from service.settings import Settings, get_settings
 
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, local_model: LocalModel | No
     app.include_router(health.router)
     app.include_router(verify.router)
     app.include_router(rewrite.router)
+    app.include_router(check_edit.router)  # /v1/check-edit (resume files)
     app.include_router(coach.router)  # /v1/questions and /v1/match (proof coaching, no LLM)
     app.include_router(chatops.router)  # Slack and Mattermost slash commands (404 until configured)
     app.include_router(page.router)  # the review page at / (not in the OpenAPI document)

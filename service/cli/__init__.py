@@ -114,13 +114,19 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         metavar="TERM",
         help="a term that must not appear in any bullet (repeatable)",
     )
-    verify.add_argument("--json", action="store_true", help="print the /v1/verify JSON response instead")
     verify.add_argument(
         "bullets_file",
+        nargs="?",
         metavar="BULLETS_FILE",
         help='one bullet per line ("- ", "* ", "• " prefixes are stripped); "-" reads stdin',
     )
     _add_coach_commands(commands)
+    from service.cli import agents as cli_agents  # resume files, `rewrite` and `mcp`: their own modules
+    from service.cli import resume as cli_resume
+
+    cli_resume.add_verify_resume_arguments(verify)
+    cli_resume.add_check_edit_parser(commands)
+    cli_agents.add_agent_parsers(commands, settings)
     return parser
 
 
@@ -186,6 +192,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _hash_key(args)
     if args.command in _COACH_COMMANDS:
         return _COACH_COMMANDS[args.command](args, settings)
+    if (
+        args.command in ("check-edit", "rewrite", "mcp")
+        or getattr(args, "resume", None)
+        or getattr(args, "annotations", None)
+    ):
+        from service.cli.agents import run_edge_command
+
+        return run_edge_command(args, settings)
     return _verify(args, settings)
 
 
@@ -298,6 +312,8 @@ def _load_evidence(path: Path) -> list[Any]:
 def _load_request(args: argparse.Namespace, settings: Settings) -> VerifyRequest:
     notes = _read_text(args.notes, "notes")
     evidence = _load_evidence(args.evidence) if args.evidence is not None else []
+    if args.bullets_file is None:
+        raise InputError("give BULLETS_FILE (or --resume FILE)")
     from_stdin = args.bullets_file == "-"
     bullets_text = sys.stdin.read() if from_stdin else _read_text(Path(args.bullets_file), "bullets")
     bullets = parse_bullets(bullets_text)
