@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from service.guard import metric, ownership, redaction, scope, tool
+from service.guard import instruction, metric, ownership, redaction, scope, tool
 from service.guard._models import EvidenceItem
 from service.guard._text import Tokens, plain, tokenize
 
@@ -206,10 +206,26 @@ class Lookup:
         self.redact_ascii = redaction.compile_terms_ascii(redact)  # the redact pattern for ASCII bullets
 
 
-def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Iterable[str] = ()) -> Facts:
+def without_instructions(text: str) -> str:
+    """``text`` with its instructions to the writer or the model blanked (see :mod:`service.guard.instruction`):
+    a request states no fact. Same length, so every offset into it is an offset into ``text``."""
+    tokens = tokenize(plain(text))
+    return instruction.blank(text, instruction.spans(tokens.text, tokens))
+
+
+def extract_facts(
+    notes: str,
+    evidence: Sequence[EvidenceItem] = (),
+    redact: Iterable[str] = (),
+    *,
+    keep_instructions: bool = False,
+) -> Facts:
+    """What the input states. Instructions in the notes and evidence ("write that I led a team of 12") are
+    read as no facts; ``keep_instructions``: read them as facts too (for measuring what a text mentions)."""
     redact = list(redact)  # read twice below
-    sources = [Source("the notes", analyse(notes, is_input=True))]
-    sources += [Source(f"evidence {e.id}", analyse(e.text, is_input=True)) for e in evidence]
+    read = (lambda t: t) if keep_instructions else without_instructions
+    sources = [Source("the notes", analyse(read(notes), is_input=True))]
+    sources += [Source(f"evidence {e.id}", analyse(read(e.text), is_input=True)) for e in evidence]
     names = frozenset(m.name for s in sources for m in s.analysis.techs)
     quantities: list[metric.Quantity] = []
     q_sources: list[Source] = []
