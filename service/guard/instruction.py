@@ -43,6 +43,7 @@ _OPENERS = {"(": ")", "[": "]", "{": "}", "<": ">", "\u201c": "\u201d"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
 # characters in a gap that open a clause: brackets, quotes, markdown list and emphasis marks
 _CLAUSE_OPENERS = frozenset('([{<"\u201c\u2018*#>`\u2022')
+_DASH = re.compile(r"\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*")  # "notes - you can say…"
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]")
 
 
@@ -75,6 +76,7 @@ class _Vocab:
     sense_verbs: frozenset[str]
     sense_markers: frozenset[str]
     modal_subjects: frozenset[str]
+    coordinators: frozenset[str]
     modals: frozenset[str]
     continuations: tuple[str, ...]
     opens_next: frozenset[str]
@@ -136,6 +138,7 @@ def vocab() -> _Vocab:
         sense_verbs=frozenset(rq["sense_verbs"]),
         sense_markers=frozenset(rq["sense_markers"]),
         modal_subjects=frozenset(rq["modal_subjects"]),
+        coordinators=frozenset(rq["subject_stops"]),
         modals=frozenset(rq["modals"]),
         continuations=tuple(sorted((norm_phrase(p) for p in d["continuation"]["phrases"]), key=len, reverse=True)),
         opens_next=frozenset(d["continuation"]["opens_next"]),
@@ -154,10 +157,11 @@ def _gap(tokens: Tokens, k: int) -> str:
 
 
 def _opens_clause(tokens: Tokens, k: int) -> bool:
-    """Word k is the first of a sentence, clause, list item, bracket or quotation."""
+    """Word k is the first of a sentence, clause, list item, bracket or quotation, or follows a spaced dash."""
     if k == 0 or tokens.gaps[k] != GAP_JOIN:
         return True
-    return not _CLAUSE_OPENERS.isdisjoint(_gap(tokens, k))
+    gap = _gap(tokens, k)
+    return not _CLAUSE_OPENERS.isdisjoint(gap) or _DASH.fullmatch(gap) is not None
 
 
 def _clause_start(tokens: Tokens, k: int, v: _Vocab) -> int:
@@ -226,7 +230,7 @@ def _after_to(tokens: Tokens, k: int, v: _Vocab) -> bool:
         nxt = k + 1
         return nxt < tokens.n and tokens.gaps[nxt] != GAP_CLAUSE and lowers[nxt] in v.sense_markers
     group = v.verb_group.get(word)
-    return group is not None and _addresses_writing(tokens, k, group, v)
+    return group is not None and group != _STRONG and _addresses_writing(tokens, k, group, v)
 
 
 def _request(tokens: Tokens, k: int, v: _Vocab) -> bool:
@@ -238,6 +242,16 @@ def _request(tokens: Tokens, k: int, v: _Vocab) -> bool:
         if lowers[i] == "to" and i + 1 < tokens.n and gaps[i + 1] == GAP_JOIN:
             return _after_to(tokens, i + 1, v)
     return False
+
+
+def _subject_start(tokens: Tokens, k: int, v: _Vocab) -> int:
+    """The first word of the subject of the request verb at word k ("my manager wants…", "I'd like…"): up to
+    ``request_window`` words back in its clause, not past a coordinator ("fixed X and my lead wants…")."""
+    j = k
+    lowers = tokens.lowers
+    while j > 0 and k - j < v.request_window and not _opens_clause(tokens, j) and lowers[j - 1] not in v.coordinators:
+        j -= 1
+    return j
 
 
 def _modal(tokens: Tokens, k: int, v: _Vocab) -> bool:
@@ -306,9 +320,10 @@ def _cue_at(tokens: Tokens, k: int, v: _Vocab) -> int:
         (polite and tokens.lowers[nxt] in v.verb_group)
         or (word in v.override_verbs and _override(tokens, k, v))
         or ((word in v.labels or word in v.labels_caps) and _label(tokens, k, v))
-        or (word in v.request_verbs and _request(tokens, k, v))
     ):
         return k
+    if word in v.request_verbs and _request(tokens, k, v):
+        return _subject_start(tokens, k, v)
     if word in v.modals and _modal(tokens, k, v):
         return k - 1
     return -1
@@ -470,6 +485,20 @@ def _clause_end(tokens: Tokens, k: int) -> int:
     return tokens.ends[j - 1]
 
 
+_QUOTE_MARKS = re.compile("[\"\u201c\u201d\u2018]|(?<![^\\W_])['\u2019]|['\u2019](?![^\\W_])")  # not "don't"
+
+
+def _quoted(text: str, pos: int) -> bool:
+    """``pos`` is inside quotation marks: after an odd number of them ("the 'Your orders' page")."""
+    return len(_QUOTE_MARKS.findall(text, 0, pos)) % 2 == 1
+
+
+def _compound(tokens: Tokens, k: int) -> bool:
+    """Word k is part of a hyphenated compound ("pay-as-you-go", "do-it-yourself")."""
+    before = k > 0 and _gap(tokens, k) == "-"
+    return before or (k + 1 < tokens.n and _gap(tokens, k + 1) == "-")
+
+
 def in_bullet(tokens: Tokens) -> list[tuple[int, int, bool]]:
     """The parts of a bullet that are not about the work: (start, end, is_instruction), in order. An
     instruction runs to the end of its sentence; a second-person word ("you", "your") to the end of its
@@ -481,7 +510,7 @@ def in_bullet(tokens: Tokens) -> list[tuple[int, int, bool]]:
     if present:
         for k in tokens.positions(present):
             start = tokens.starts[k]
-            if any(s <= start < e for s, e, _ in out):
+            if any(s <= start < e for s, e, _ in out) or _quoted(text, start) or _compound(tokens, k):
                 continue
             out.append((start, _clause_end(tokens, k), False))
         out.sort()
