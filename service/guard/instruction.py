@@ -76,6 +76,12 @@ class _Vocab:
     sense_verbs: frozenset[str]
     sense_markers: frozenset[str]
     modal_subjects: frozenset[str]
+    writing_subjects: frozenset[str]
+    writing_verbs: frozenset[str]
+    request_lead_ins: frozenset[str]
+    question_lead_ins: frozenset[tuple[str, ...]]
+    before_colon: PhraseTable
+    not_after: frozenset[tuple[str, ...]]
     coordinators: frozenset[str]
     modals: frozenset[str]
     continuations: tuple[str, ...]
@@ -98,6 +104,7 @@ def vocab() -> _Vocab:
     address = {norm_phrase(p): True for p in d["address_phrases"]}
     ov, rq = d["override"], d["request"]
     table = PhraseTable(dict(address))
+    before_colon = PhraseTable({norm_phrase(p): True for p in d["address_before_colon"]})
     labels = frozenset(d["speaker_labels"])
     labels_caps = frozenset(d["speaker_labels_caps"])
     heads = (
@@ -109,6 +116,8 @@ def vocab() -> _Vocab:
         | labels_caps
         | frozenset(rq["verbs"])
         | frozenset(rq["modals"])
+        | frozenset(rq["writing_verbs"])
+        | before_colon.heads
     )
     return _Vocab(
         verb_group=verb_group,
@@ -138,6 +147,12 @@ def vocab() -> _Vocab:
         sense_verbs=frozenset(rq["sense_verbs"]),
         sense_markers=frozenset(rq["sense_markers"]),
         modal_subjects=frozenset(rq["modal_subjects"]),
+        writing_subjects=frozenset(rq["writing_subjects"]),
+        writing_verbs=frozenset(rq["writing_verbs"]),
+        request_lead_ins=frozenset(d["request_lead_ins"]),
+        question_lead_ins=frozenset(tuple(norm_phrase(p).split(" ")) for p in d["question_lead_ins"]),
+        before_colon=before_colon,
+        not_after=frozenset(tuple(norm_phrase(p).split(" ")) for p in imp["not_after"]),
         coordinators=frozenset(rq["subject_stops"]),
         modals=frozenset(rq["modals"]),
         continuations=tuple(sorted((norm_phrase(p) for p in d["continuation"]["phrases"]), key=len, reverse=True)),
@@ -212,10 +227,18 @@ def _addresses_writing(tokens: Tokens, k: int, group: str, v: _Vocab) -> bool:
 def _imperative(tokens: Tokens, k: int, v: _Vocab) -> int:
     """The word where an imperative at word k starts (its first lead-in), or -1."""
     group = v.verb_group.get(tokens.lowers[k])
-    if group is None:
-        return -1
+    if group is None or (k + 1 < tokens.n and _gap(tokens, k + 1) == "-"):
+        return -1  # "Pretend-mode", "Use-case": a compound, not a verb
+    if any(tuple(tokens.lowers[max(0, k - len(p)) : k]) == p for p in v.not_after):
+        return -1  # "let's say we had…", "needless to say"
     start = _clause_start(tokens, k, v)
-    if start < 0 or not _addresses_writing(tokens, k, group, v):
+    if start < 0:
+        return -1
+    lowers = tokens.lowers
+    asked = not v.request_lead_ins.isdisjoint(lowers[start:k]) or any(
+        tuple(lowers[max(0, k - len(q)) : k]) == q for q in v.question_lead_ins
+    )
+    if not asked and not _addresses_writing(tokens, k, group, v):
         return -1
     return start
 
@@ -241,7 +264,7 @@ def _request(tokens: Tokens, k: int, v: _Vocab) -> bool:
     for i in _clause_words(tokens, k, v.request_window):
         if lowers[i] == "to" and i + 1 < tokens.n and gaps[i + 1] == GAP_JOIN:
             return _after_to(tokens, i + 1, v)
-    return False
+    return any(lowers[i] in v.sentence_markers for i in _clause_words(tokens, k, tokens.n))
 
 
 def _subject_start(tokens: Tokens, k: int, v: _Vocab) -> int:
@@ -257,12 +280,19 @@ def _subject_start(tokens: Tokens, k: int, v: _Vocab) -> int:
 def _modal(tokens: Tokens, k: int, v: _Vocab) -> bool:
     """Word k is a modal after a subject that is the writing: "the bullet should say…", "it must mention…"."""
     lowers, gaps = tokens.lowers, tokens.gaps
-    if k == 0 or gaps[k] != GAP_JOIN or lowers[k - 1] not in v.modal_subjects:
+    if k == 0 or gaps[k] != GAP_JOIN:
+        return False
+    subject = lowers[k - 1]
+    if subject not in v.modal_subjects and subject not in v.writing_subjects:
         return False
     i = k + 1
     if i < tokens.n and lowers[i] in ("to", "be") and gaps[i] == GAP_JOIN:
         i += 1
-    return i < tokens.n and gaps[i] == GAP_JOIN and _after_to(tokens, i, v)
+    if i >= tokens.n or gaps[i] != GAP_JOIN:
+        return False
+    if subject in v.writing_subjects and v.verb_group.get(lowers[i]) == "speech":
+        return True  # "the bullet should say…"
+    return _after_to(tokens, i, v)
 
 
 def _override(tokens: Tokens, k: int, v: _Vocab) -> bool:
@@ -277,14 +307,26 @@ def _override(tokens: Tokens, k: int, v: _Vocab) -> bool:
     return False
 
 
-def _label(tokens: Tokens, k: int, v: _Vocab) -> bool:
-    """Word k is a speaker label ("assistant:", "SYSTEM:", "[system: …") at the start of a clause."""
-    word = tokens.lowers[k]
+def _before_colon(tokens: Tokens, k: int) -> bool:
+    """A colon (or the ">" closing a tag) follows word k."""
     nxt = k + 1
     after = tokens.text[tokens.ends[k] : tokens.starts[nxt] if nxt < tokens.n else len(tokens.text)]
-    if not after.lstrip(" \t*_]>").startswith(":") and not after.startswith(">"):
-        return False
+    return after.lstrip(" \t*_]>").startswith(":") or after.startswith(">")
+
+
+def _label(tokens: Tokens, k: int, v: _Vocab) -> bool:
+    """Word k is a speaker label ("assistant:", "SYSTEM:", "SYSTEM OVERRIDE:", "[system: …") at the start
+    of a clause."""
+    word = tokens.lowers[k]
     if not _opens_clause(tokens, k):
+        return False
+    if not _before_colon(tokens, k):
+        caps = tokens.words[k].isupper()
+        for j in range(k + 1, min(tokens.n, k + 3)):
+            if not caps or tokens.gaps[j] != GAP_JOIN or not tokens.words[j].isupper():
+                return False
+            if _before_colon(tokens, j):
+                return word in v.labels or word in v.labels_caps  # "SYSTEM OVERRIDE:"
         return False
     if word in v.labels:
         return True
@@ -304,6 +346,8 @@ def _address(tokens: Tokens, v: _Vocab) -> list[int]:
         if noun_goes_on and lowers[j] not in v.address_noun_followers:
             continue  # "as an AI engineer"
         out.append(i)
+    if not v.before_colon.heads.isdisjoint(tokens.last):
+        out.extend(i for i, j, _ in ngram_matches(tokens, v.before_colon) if _before_colon(tokens, j - 1))
     return out
 
 
@@ -326,6 +370,8 @@ def _cue_at(tokens: Tokens, k: int, v: _Vocab) -> int:
         return _subject_start(tokens, k, v)
     if word in v.modals and _modal(tokens, k, v):
         return k - 1
+    if word in v.writing_verbs and k > 0 and tokens.gaps[k] == GAP_JOIN and tokens.lowers[k - 1] in v.writing_subjects:
+        return k - 1  # "…if the bullet said I led…"
     return -1
 
 
@@ -336,7 +382,7 @@ def cues(tokens: Tokens) -> list[int]:
     if not present:
         return []
     out: set[int] = set()
-    if not v.address.heads.isdisjoint(present):
+    if not v.address.heads.isdisjoint(present) or not v.before_colon.heads.isdisjoint(present):
         out.update(_address(tokens, v))
     for k in tokens.positions(present):
         start = _cue_at(tokens, k, v)
