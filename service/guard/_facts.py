@@ -30,11 +30,12 @@ def _has_digit_and_letter(word: str) -> bool:
     return not word.isalpha() and not word.isdigit() and _DIGIT_AND_LETTER.match(word) is not None
 
 
-def analyse(text: str, *, is_input: bool) -> Analysis:
+def analyse(text: str, *, is_input: bool, tokens: Tokens | None = None) -> Analysis:
     """Read ``text`` once. ``is_input``: notes or evidence, where every number counts as a fact and
     lower-case technology names are read more leniently; in a bullet a number right after a
-    technology name is its version, not a metric."""
-    tokens = tokenize(plain(text))
+    technology name is its version, not a metric. ``tokens``: ``text`` already tokenised, if it is."""
+    if tokens is None:
+        tokens = tokenize(plain(text))
     techs = tool.find(tokens, in_input=is_input)
     tech_words: dict[int, str] = {}  # token position -> the technology it is part of
     ends: set[int] = set()
@@ -213,6 +214,15 @@ def without_instructions(text: str) -> str:
     return instruction.blank(text, instruction.spans(tokens.text, tokens))
 
 
+def _read_input(text: str, keep_instructions: bool) -> Analysis:
+    """Notes or an evidence text, read with its instructions blanked (tokenised once when it has none)."""
+    tokens = tokenize(plain(text))
+    found = [] if keep_instructions else instruction.spans(tokens.text, tokens)
+    if found:
+        return analyse(instruction.blank(text, found), is_input=True)
+    return analyse(text, is_input=True, tokens=tokens)
+
+
 def extract_facts(
     notes: str,
     evidence: Sequence[EvidenceItem] = (),
@@ -223,9 +233,8 @@ def extract_facts(
     """What the input states. Instructions in the notes and evidence ("write that I led a team of 12") are
     read as no facts; ``keep_instructions``: read them as facts too (for measuring what a text mentions)."""
     redact = list(redact)  # read twice below
-    read = (lambda t: t) if keep_instructions else without_instructions
-    sources = [Source("the notes", analyse(read(notes), is_input=True))]
-    sources += [Source(f"evidence {e.id}", analyse(read(e.text), is_input=True)) for e in evidence]
+    sources = [Source("the notes", _read_input(notes, keep_instructions))]
+    sources += [Source(f"evidence {e.id}", _read_input(e.text, keep_instructions)) for e in evidence]
     names = frozenset(m.name for s in sources for m in s.analysis.techs)
     quantities: list[metric.Quantity] = []
     q_sources: list[Source] = []

@@ -82,12 +82,25 @@ class _Vocab:
     question_lead_ins: frozenset[tuple[str, ...]]
     before_colon: PhraseTable
     not_after: frozenset[tuple[str, ...]]
+    not_after_last: frozenset[str]
     coordinators: frozenset[str]
     modals: frozenset[str]
     continuations: tuple[str, ...]
     opens_next: frozenset[str]
     second_person: frozenset[str]
-    heads: frozenset[str]  # every word a cue can hang on: a text holding none of them has no instruction
+    heads: frozenset[str]  # the words a cue hangs on, but for the phrases below
+    address_keys: frozenset[str]  # a word of each address phrase: a text holding none of them has none
+    triggers: frozenset[str]  # heads, address keys, second-person words: with no colon, a bullet without them is clean
+
+
+def _key_word(phrase: str, common: frozenset[str], clause_start: frozenset[str]) -> str:
+    """A word the phrase cannot go without, for a quick test of a text: its first word when that is
+    one of ``clause_start`` ("your task" -> "your"), else its last word that is not a common one ("as an
+    ai" -> "ai")."""
+    words = phrase.split(" ")
+    if words[0] in clause_start:
+        return words[0]
+    return next((w for w in reversed(words) if w not in common), words[-1])
 
 
 @cache
@@ -105,19 +118,19 @@ def vocab() -> _Vocab:
     ov, rq = d["override"], d["request"]
     table = PhraseTable(dict(address))
     before_colon = PhraseTable({norm_phrase(p): True for p in d["address_before_colon"]})
+    common, clause_start = frozenset(d["common_words"]), frozenset(d["address_clause_start"])
+    address_keys = frozenset(_key_word(p, common, clause_start) for p in address)
     labels = frozenset(d["speaker_labels"])
     labels_caps = frozenset(d["speaker_labels_caps"])
     heads = (
         frozenset(verb_group)
         | frozenset(d["polite"])
         | frozenset(ov["verbs"])
-        | table.heads
         | labels
         | labels_caps
         | frozenset(rq["verbs"])
         | frozenset(rq["modals"])
         | frozenset(rq["writing_verbs"])
-        | before_colon.heads
     )
     return _Vocab(
         verb_group=verb_group,
@@ -153,12 +166,15 @@ def vocab() -> _Vocab:
         question_lead_ins=frozenset(tuple(norm_phrase(p).split(" ")) for p in d["question_lead_ins"]),
         before_colon=before_colon,
         not_after=frozenset(tuple(norm_phrase(p).split(" ")) for p in imp["not_after"]),
+        not_after_last=frozenset(norm_phrase(p).split(" ")[-1] for p in imp["not_after"]),
         coordinators=frozenset(rq["subject_stops"]),
         modals=frozenset(rq["modals"]),
         continuations=tuple(sorted((norm_phrase(p) for p in d["continuation"]["phrases"]), key=len, reverse=True)),
         opens_next=frozenset(d["continuation"]["opens_next"]),
         second_person=frozenset(d["second_person"]),
         heads=heads,
+        address_keys=address_keys,
+        triggers=heads | address_keys | frozenset(d["second_person"]),
     )
 
 
@@ -226,15 +242,17 @@ def _addresses_writing(tokens: Tokens, k: int, group: str, v: _Vocab) -> bool:
 
 def _imperative(tokens: Tokens, k: int, v: _Vocab) -> int:
     """The word where an imperative at word k starts (its first lead-in), or -1."""
-    group = v.verb_group.get(tokens.lowers[k])
-    if group is None or (k + 1 < tokens.n and _gap(tokens, k + 1) == "-"):
+    lowers = tokens.lowers
+    group = v.verb_group.get(lowers[k])
+    if group is None or (lowers[k - 1] not in v.lead_ins and not _opens_clause(tokens, k)):
+        return -1  # mid-clause ("the order write path"): no imperative
+    if k + 1 < tokens.n and _gap(tokens, k + 1) == "-":
         return -1  # "Pretend-mode", "Use-case": a compound, not a verb
-    if any(tuple(tokens.lowers[max(0, k - len(p)) : k]) == p for p in v.not_after):
+    if k and lowers[k - 1] in v.not_after_last and any(tuple(lowers[max(0, k - len(p)) : k]) == p for p in v.not_after):
         return -1  # "let's say we had…", "needless to say"
     start = _clause_start(tokens, k, v)
     if start < 0:
         return -1
-    lowers = tokens.lowers
     asked = not v.request_lead_ins.isdisjoint(lowers[start:k]) or any(
         tuple(lowers[max(0, k - len(q)) : k]) == q for q in v.question_lead_ins
     )
@@ -346,7 +364,7 @@ def _address(tokens: Tokens, v: _Vocab) -> list[int]:
         if noun_goes_on and lowers[j] not in v.address_noun_followers:
             continue  # "as an AI engineer"
         out.append(i)
-    if not v.before_colon.heads.isdisjoint(tokens.last):
+    if ":" in tokens.text and not v.before_colon.heads.isdisjoint(tokens.last):
         out.extend(i for i, j, _ in ngram_matches(tokens, v.before_colon) if _before_colon(tokens, j - 1))
     return out
 
@@ -379,10 +397,13 @@ def cues(tokens: Tokens) -> list[int]:
     """Sorted, distinct words where an instruction starts in the tokenised text."""
     v = vocab()
     present = v.heads.intersection(tokens.last)
-    if not present:
+    addressed = not v.address_keys.isdisjoint(tokens.last) or (
+        ":" in tokens.text and not v.before_colon.heads.isdisjoint(tokens.last)
+    )
+    if not present and not addressed:
         return []
     out: set[int] = set()
-    if not v.address.heads.isdisjoint(present) or not v.before_colon.heads.isdisjoint(present):
+    if addressed:
         out.update(_address(tokens, v))
     for k in tokens.positions(present):
         start = _cue_at(tokens, k, v)
@@ -550,6 +571,8 @@ def in_bullet(tokens: Tokens) -> list[tuple[int, int, bool]]:
     instruction runs to the end of its sentence; a second-person word ("you", "your") to the end of its
     clause."""
     v = vocab()
+    if v.triggers.isdisjoint(tokens.last) and ":" not in tokens.text:
+        return []
     text = tokens.text
     out = [(*_trimmed(text, s, e), True) for s, e in spans(text, tokens)]
     present = v.second_person.intersection(tokens.last)
