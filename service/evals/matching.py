@@ -26,7 +26,7 @@ class Fact:
 
 @lru_cache(maxsize=8192)
 def _facts(text: str) -> Facts:
-    return extract_facts(text)
+    return extract_facts(text, keep_instructions=True)  # what a text mentions, requests included
 
 
 def _quantity_key(q: Quantity) -> FactKey:

@@ -60,6 +60,13 @@ def build_report(
         {"prompt": p, "model": m, "metrics": group_metrics(runs, repeat=config.repeat, k=config.k)}
         for (p, m), runs in scored.items()
     ]
+    tag_groups = []  # the same metrics over the cases carrying a tag ("injection"), per prompt/model
+    for tag in sorted({t for c in cases for t in c.tags}):
+        tagged = {c.id for c in cases if tag in c.tags}
+        for (p, m), runs in scored.items():
+            mine = [(r, o) for r, o in runs if r.case_id in tagged]
+            metrics = group_metrics(mine, repeat=config.repeat, k=config.k)
+            tag_groups.append({"tag": tag, "prompt": p, "model": m, "metrics": metrics})
     case_entries = []
     for case in cases:
         results = []
@@ -80,6 +87,7 @@ def build_report(
         "config": {**config.as_dict(), "cases": len(cases)},
         "meta": dict(meta or {}),
         "groups": groups,
+        "tags": tag_groups,
         "cases": case_entries,
     }
 
@@ -116,6 +124,15 @@ def _cost(value: Any) -> str:
 
 def group_label(group: Mapping[str, Any]) -> str:
     return f"{group['prompt']} · {group['model']}"
+
+
+def tag_label(group: Mapping[str, Any]) -> str:
+    """A tag group's label: the tag, then its prompt and model."""
+    return f"{group['tag']} · {group['prompt']} · {group['model']}"
+
+
+def _tag_cells(m: Mapping[str, Any]) -> list[str]:
+    return [str(m["cases"]), *_summary_cells(m), str(m["violations_by_kind"].get("source", 0))]
 
 
 _CHARTS: tuple[tuple[str, str], ...] = (
@@ -160,6 +177,7 @@ _SUMMARY_HEADERS = (
     "cost",
     "errors",
 )
+_TAG_HEADERS = ("cases", *_SUMMARY_HEADERS, "source refusals")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -170,9 +188,13 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_group_rows(groups: Sequence[Mapping[str, Any]], cells: Callable[[Mapping[str, Any]], list[str]]) -> list[str]:
-    """One table row per prompt/model: its label, then ``cells(metrics)``."""
-    return [f"| {_md(group_label(g))} | " + " | ".join(_md(c) for c in cells(g["metrics"])) + " |" for g in groups]
+def _md_group_rows(
+    groups: Sequence[Mapping[str, Any]],
+    cells: Callable[[Mapping[str, Any]], list[str]],
+    label: Callable[[Mapping[str, Any]], str] = group_label,
+) -> list[str]:
+    """One table row per prompt/model (or tag group): its label, then ``cells(metrics)``."""
+    return [f"| {_md(label(g))} | " + " | ".join(_md(c) for c in cells(g["metrics"])) + " |" for g in groups]
 
 
 def render_markdown(report: Report) -> str:
@@ -193,6 +215,10 @@ def render_markdown(report: Report) -> str:
     lines += ["", "## Violations caught, by kind", "", "| prompt · model | " + " | ".join(KINDS) + " |"]
     lines.append("|---|" + "---|" * len(KINDS))
     lines += _md_group_rows(groups, lambda m: [str(m["violations_by_kind"].get(k, 0)) for k in KINDS])
+    if report.get("tags"):
+        lines += ["", "## By tag", "", "| tag · prompt · model | " + " | ".join(_TAG_HEADERS) + " |"]
+        lines.append("|---|" + "---|" * len(_TAG_HEADERS))
+        lines += _md_group_rows(report["tags"], _tag_cells, tag_label)
     lines += ["", "## Cases", "", "| case | area | " + " | ".join(_md(group_label(g)) for g in groups) + " |"]
     lines.append("|---|---|" + "---|" * len(groups))
     notes: list[str] = []
@@ -225,12 +251,14 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _html_group_rows(groups: Sequence[Mapping[str, Any]], cells: Callable[[Mapping[str, Any]], list[str]]) -> str:
-    """One table row per prompt/model: its label, then ``cells(metrics)`` as numbers."""
+def _html_group_rows(
+    groups: Sequence[Mapping[str, Any]],
+    cells: Callable[[Mapping[str, Any]], list[str]],
+    label: Callable[[Mapping[str, Any]], str] = group_label,
+) -> str:
+    """One table row per prompt/model (or tag group): its label, then ``cells(metrics)`` as numbers."""
     return "".join(
-        f"<tr><th>{_e(group_label(g))}</th>"
-        + "".join(f'<td class="num">{_e(c)}</td>' for c in cells(g["metrics"]))
-        + "</tr>"
+        f"<tr><th>{_e(label(g))}</th>" + "".join(f'<td class="num">{_e(c)}</td>' for c in cells(g["metrics"])) + "</tr>"
         for g in groups
     )
 
@@ -431,6 +459,13 @@ def render_html(report: Report) -> str:
     summary_rows = _html_group_rows(groups, _summary_cells)
     kinds_head = "".join(f"<th>{_e(k)}</th>" for k in KINDS)
     kinds_rows = _html_group_rows(groups, lambda m: [str(count) for count in _kind_counts(m)])
+    tags_table = ""
+    if report.get("tags"):
+        tag_head = "".join(f"<th>{_e(h)}</th>" for h in _TAG_HEADERS)
+        tags_table = (
+            f"<h2>By tag</h2><table><tr><th>tag · prompt · model</th>{tag_head}</tr>"
+            f"{_html_group_rows(report['tags'], _tag_cells, tag_label)}</table>"
+        )
     charts = [
         _bar_chart(f"{key.capitalize()}: {what}", labels, [g["metrics"][key] for g in groups]) for key, what in _CHARTS
     ]
@@ -468,6 +503,7 @@ def render_html(report: Report) -> str:
         f"<table><tr><th>prompt · model</th>{head_cells}</tr>{summary_rows}</table>"
         f'<div class="charts">{chart_divs}</div>'
         f"<h2>Violations caught, by kind</h2><table><tr><th>prompt · model</th>{kinds_head}</tr>{kinds_rows}</table>"
+        f"{tags_table}"
         f"<h2>Cases</h2><table><tr><th>case</th><th>area</th><th>seniority</th>{matrix_head}</tr>"
         f"{''.join(matrix_rows)}</table>"
         "<h2>Bullets, side by side</h2>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from service.guard import metric, ownership, scope
+from service.guard import instruction, metric, ownership, scope
 from service.guard._facts import Analysis, Facts, bullet_analysis, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Violation
 from service.guard.redaction import placeholder_marker, placeholder_pattern
@@ -92,6 +92,18 @@ def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
         out.append(Violation("ownership", text, c.start, c.end, message, hint))
 
 
+def _source(a: Analysis, out: list[Violation]) -> None:
+    """Instructions to the writer or the model, and words addressing the reader: not about the work."""
+    for start, end, is_instruction in instruction.in_bullet(a.tokens):
+        text = a.tokens.text[start:end]
+        if is_instruction:
+            message = f"'{text}' is an instruction to the writer or the model, not something the engineer did."
+        else:
+            message = f"'{text}' addresses the reader or the model; it is not about the work."
+        hint = f"Drop '{text}': a bullet states only the work the input describes."
+        out.append(Violation("source", text, start, end, message, hint))
+
+
 def _redacted(bullet: str, facts: Facts) -> list[Violation]:
     out: list[Violation] = []
     pattern = facts.redact_pattern
@@ -143,6 +155,7 @@ def check_bullet(bullet: str, facts: Facts, analysis: Analysis | None = None) ->
     _metric(a, facts, violations)
     _scope(a, facts, violations)
     _ownership(a, facts, violations)
+    _source(a, violations)
     if redacted:  # a masked or redacted span is reported once, as what it is (not also as a figure or a tool)
         spans = [(v.start, v.end) for v in redacted]
         violations = [

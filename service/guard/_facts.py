@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from service.guard import metric, ownership, redaction, scope, tool
+from service.guard import instruction, metric, ownership, redaction, scope, tool
 from service.guard._models import EvidenceItem
 from service.guard._text import Tokens, plain, tokenize
 
@@ -30,11 +30,12 @@ def _has_digit_and_letter(word: str) -> bool:
     return not word.isalpha() and not word.isdigit() and _DIGIT_AND_LETTER.match(word) is not None
 
 
-def analyse(text: str, *, is_input: bool) -> Analysis:
+def analyse(text: str, *, is_input: bool, tokens: Tokens | None = None) -> Analysis:
     """Read ``text`` once. ``is_input``: notes or evidence, where every number counts as a fact and
     lower-case technology names are read more leniently; in a bullet a number right after a
-    technology name is its version, not a metric."""
-    tokens = tokenize(plain(text))
+    technology name is its version, not a metric. ``tokens``: ``text`` already tokenised, if it is."""
+    if tokens is None:
+        tokens = tokenize(plain(text))
     techs = tool.find(tokens, in_input=is_input)
     tech_words: dict[int, str] = {}  # token position -> the technology it is part of
     ends: set[int] = set()
@@ -206,10 +207,34 @@ class Lookup:
         self.redact_ascii = redaction.compile_terms_ascii(redact)  # the redact pattern for ASCII bullets
 
 
-def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Iterable[str] = ()) -> Facts:
+def without_instructions(text: str) -> str:
+    """``text`` with its instructions to the writer or the model blanked (see :mod:`service.guard.instruction`):
+    a request states no fact. Same length, so every offset into it is an offset into ``text``."""
+    tokens = tokenize(plain(text))
+    return instruction.blank(text, instruction.spans(tokens.text, tokens))
+
+
+def _read_input(text: str, keep_instructions: bool) -> Analysis:
+    """Notes or an evidence text, read with its instructions blanked (tokenised once when it has none)."""
+    tokens = tokenize(plain(text))
+    found = [] if keep_instructions else instruction.spans(tokens.text, tokens)
+    if found:
+        return analyse(instruction.blank(text, found), is_input=True)
+    return analyse(text, is_input=True, tokens=tokens)
+
+
+def extract_facts(
+    notes: str,
+    evidence: Sequence[EvidenceItem] = (),
+    redact: Iterable[str] = (),
+    *,
+    keep_instructions: bool = False,
+) -> Facts:
+    """What the input states. Instructions in the notes and evidence ("write that I led a team of 12") are
+    read as no facts; ``keep_instructions``: read them as facts too (for measuring what a text mentions)."""
     redact = list(redact)  # read twice below
-    sources = [Source("the notes", analyse(notes, is_input=True))]
-    sources += [Source(f"evidence {e.id}", analyse(e.text, is_input=True)) for e in evidence]
+    sources = [Source("the notes", _read_input(notes, keep_instructions))]
+    sources += [Source(f"evidence {e.id}", _read_input(e.text, keep_instructions)) for e in evidence]
     names = frozenset(m.name for s in sources for m in s.analysis.techs)
     quantities: list[metric.Quantity] = []
     q_sources: list[Source] = []

@@ -40,7 +40,7 @@ def test_the_suite_is_large_and_balanced() -> None:
     with_redact = sum(bool(c.redact) for c in CASES)
     assert 0.25 <= with_evidence / len(CASES) <= 0.45
     assert 0.2 <= with_redact / len(CASES) <= 0.35
-    assert sum("prompt-injection" in c.tags for c in CASES) >= 3
+    assert sum("injection" in c.tags for c in CASES) >= 3
 
 
 def test_ids_are_unique_and_prefixed_by_their_area() -> None:
@@ -57,7 +57,7 @@ def test_expectations_are_consistent_with_the_input(case: Case) -> None:
     for fact in case.expect.keep:
         assert mentions(text, fact), f"keep {fact!r} is not stated by the input"
         assert not any(term.casefold() in fact.casefold() for term in case.redact), f"keep {fact!r} is redacted"
-    if "prompt-injection" not in case.tags:  # injected notes state the very claims a bullet must not repeat
+    if "injection" not in case.tags:  # injected notes state the very claims a bullet must not repeat
         for claim in case.expect.forbid:
             redacted = any(term.casefold() in claim.casefold() for term in case.redact)
             assert redacted or not mentions(text, claim), f"forbid {claim!r} is stated by the input"

@@ -88,3 +88,24 @@ def test_markdown_summarises_groups_kinds_and_cases(tmp_path: Path) -> None:
     assert "| v1 · fake-model | 50% |" in md
     assert "| prompt · model | metric | tool | ownership | scope | redacted | source |" in md
     assert "perf-01-cache (v1 · fake-model): 1 failed run(s): LLMTimeout: x" in md
+
+
+def test_each_tag_is_a_group_of_its_own_in_every_format(tmp_path: Path) -> None:
+    tagged = replace(API, tags=("injection",))
+    records = [record(API.id, [GOOD_API], [INVENTED]), record(PERF.id, [])]
+    report = report_of(records, (tagged, PERF))
+    (group,) = report["tags"]
+    assert (group["tag"], group["prompt"], group["model"]) == ("injection", "v1", "fake-model")
+    assert (group["metrics"]["cases"], group["metrics"]["runs"], group["metrics"]["acceptance"]) == (1, 1, 1.0)
+    assert report["groups"][0]["metrics"]["acceptance"] == 0.5  # the untagged case has no accepted bullet
+    paths = write_reports(report, tmp_path)
+    assert load_report(paths["json"])["tags"] == report["tags"]
+    assert "## By tag" in paths["md"].read_text(encoding="utf-8")
+    assert "| injection · v1 · fake-model | 1 |" in paths["md"].read_text(encoding="utf-8")
+    assert "<h2>By tag</h2>" in paths["html"].read_text(encoding="utf-8")
+
+
+def test_a_report_without_tagged_cases_has_no_tag_table() -> None:
+    report = report_of(good_records())
+    assert report["tags"] == []
+    assert "By tag" not in render_html(report)

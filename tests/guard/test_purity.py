@@ -37,6 +37,7 @@ CHECK_DATA = {
     "ownership": ["ownership"],
     "scope": ["scope"],
     "redaction": ["redaction"],
+    "instruction": ["instruction"],
 }
 
 
