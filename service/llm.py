@@ -6,7 +6,9 @@
 * Transport faults (timeouts, connection errors, 429, 5xx) are retried here, by tenacity, and only
   here: litellm's and the OpenAI SDK's own retries are off. Back-off is exponential with jitter,
   bounded in attempts and in total time; a ``Retry-After`` (seconds) on 429/503 is honoured, capped.
-* When the retries run out, a typed :mod:`service.errors` error is raised.
+* When the retries run out, a typed :mod:`service.errors` error is raised. A call that failed for a
+  wrong setting (no API key, a schema mode the server refuses: :mod:`service.llm_diagnosis`) is not
+  retried and raises :class:`~service.errors.LLMMisconfigured`, naming the setting.
 * With ``fallbacks`` (``BULLETGUARD_FALLBACK_MODELS``), each attempt goes through a litellm Router that
   tries the requested model, then each fallback in order (see :mod:`service.llm_router`).
 * Logs carry model, attempt, latency and token counts only, never message content.
@@ -40,7 +42,8 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from service.errors import LLMBadGateway, LLMError, LLMTimeout, LLMUnavailable
+from service.errors import LLMBadGateway, LLMError, LLMMisconfigured, LLMTimeout, LLMUnavailable
+from service.llm_diagnosis import diagnose
 from service.llm_router import FallbackModel, build_router
 from service.pipeline import LLMReply
 
@@ -259,7 +262,9 @@ class LiteLLMClient:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_retries + 1) | stop_before_delay(self.retry_budget_s),
             wait=self._wait,
-            retry=retry_if_exception(_is_retryable),
+            retry=retry_if_exception(
+                lambda exc: _is_retryable(exc) and diagnose(exc, model=model, schema_mode=self.schema_mode) is None
+            ),
             before_sleep=lambda state: self._log_retry(state, model),
             reraise=True,
             **retrying_kwargs,
@@ -271,6 +276,19 @@ class LiteLLMClient:
                     attempt_no = attempt.retry_state.attempt_number
                     return await self._call_once(kwargs, attempt_no, timeout)
         except Exception as exc:
+            problem = diagnose(exc, model=model, schema_mode=self.schema_mode)
+            if problem is not None:
+                _log.warning(
+                    "llm_misconfigured",
+                    model=model,
+                    reason=problem.reason,
+                    setting=problem.setting,
+                    error=type(exc).__name__,
+                    status=_status(exc),
+                )
+                raise LLMMisconfigured(
+                    problem.message, reason=problem.reason, setting=problem.setting, value=problem.value
+                ) from exc
             kind = classify(exc)
             if kind is None:
                 raise
