@@ -43,7 +43,7 @@ from tenacity import (
 from tenacity.wait import wait_base
 
 from service.errors import LLMBadGateway, LLMError, LLMMisconfigured, LLMTimeout, LLMUnavailable
-from service.llm_diagnosis import diagnose
+from service.llm_diagnosis import answered_by_server, diagnose
 from service.llm_router import FallbackModel, build_router
 from service.pipeline import LLMReply
 
@@ -151,7 +151,8 @@ def _is_retryable(exc: BaseException) -> bool:
 
 
 def _describe(kind: _Kind, exc: BaseException, model: str, attempts: int) -> str:
-    status = _status(exc)
+    # litellm gives an error of its own making a status too (500): only a server's answer has one
+    status = _status(exc) if answered_by_server(exc) else None
     tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
     if kind == "timeout":
         return f"The model {model} did not answer in time ({tries})."
@@ -165,7 +166,8 @@ def _describe(kind: _Kind, exc: BaseException, model: str, attempts: int) -> str
         return f"The model {model}'s endpoint failed (HTTP {status}, {tries})."
     if status is not None:
         return f"The model {model}'s endpoint refused the request (HTTP {status})."
-    return f"The model {model}'s endpoint failed ({type(exc).__name__})."
+    cause = list(_chain(exc))[-1]
+    return f"The call to model {model} failed ({type(exc).__name__} from {type(cause).__name__}, {tries})."
 
 
 class LiteLLMClient:

@@ -8,9 +8,12 @@ credentials"; an API key with a non-ASCII character fails while the headers are 
 reached a server, and no retry or wait can fix them: a setting has to change. (Measured with litellm
 1.102.4; ``tests/test_llm_diagnosis.py`` pins each case against the real library.)
 
-What tells them apart is the exception chain: an answer from a server always leaves an
+What tells them apart is the exception chain: an error answer from a server always leaves an
 ``httpx.HTTPStatusError`` (or the OpenAI SDK's own ``APIStatusError``) in it, a network failure an
-``httpx.TransportError`` or ``OSError``. A chain with neither failed before the request left.
+``httpx.TransportError`` or ``OSError``. A chain with neither did not get an error status from a server,
+but that alone does not prove it never left (a 200 whose body is cut off fails while it is read, with a
+``JSONDecodeError``): only the causes recognised below are called misconfigurations; anything else stays
+the transport error :mod:`service.llm` makes of it, without an HTTP status no server sent.
 
 Two answers that did come from a server are configuration errors too, and are reported the same way:
 a refusal of ``response_format`` ``json_schema`` (llama.cpp's server accepts only ``json_object`` with a
@@ -38,7 +41,6 @@ Reason = Literal[
     "unknown_provider",
     "unsupported_option",
     "schema_mode",
-    "invalid_request",
 ]
 
 SCHEMA_MODE_SETTING = "BULLETGUARD_LLM_SCHEMA_MODE"
@@ -135,7 +137,7 @@ def _diagnose_answer(exc: BaseException, text: str, *, model: str, schema_mode: 
     return None
 
 
-def _diagnose_local(exc: BaseException, text: str, *, model: str) -> Misconfiguration:
+def _diagnose_local(exc: BaseException, text: str, *, model: str) -> Misconfiguration | None:
     where = "before the request was sent"
     if any(isinstance(e, UnicodeEncodeError) for e in _chain(exc)):
         return Misconfiguration(
@@ -174,9 +176,4 @@ def _diagnose_local(exc: BaseException, text: str, *, model: str) -> Misconfigur
             f"litellm knows no provider for model {model} ({where}): name it as provider/model, e.g. "
             f"openai/{model} for an OpenAI-compatible server ({MODEL_SETTING}).",
         )
-    return Misconfiguration(
-        "invalid_request",
-        None,
-        f"The request to model {model} failed {where} ({type(exc).__name__}): check {MODEL_SETTING}, "
-        f"BULLETGUARD_API_BASE, {API_KEY_SETTING} and the other BULLETGUARD_LLM_* settings.",
-    )
+    return None
