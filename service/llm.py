@@ -87,6 +87,11 @@ def _status(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
+def _answer_status(exc: BaseException) -> int | None:
+    """The HTTP status a server answered with; None for litellm's own errors, which carry a made-up 500."""
+    return _status(exc) if answered_by_server(exc) else None
+
+
 def classify(exc: BaseException) -> tuple[_Kind, bool] | None:
     """``(kind, retryable)`` of a failed call, or None when it is not an LLM transport error (a bug)."""
     chain = list(_chain(exc))
@@ -151,8 +156,7 @@ def _is_retryable(exc: BaseException) -> bool:
 
 
 def _describe(kind: _Kind, exc: BaseException, model: str, attempts: int) -> str:
-    # litellm gives an error of its own making a status too (500): only a server's answer has one
-    status = _status(exc) if answered_by_server(exc) else None
+    status = _answer_status(exc)
     tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
     if kind == "timeout":
         return f"The model {model} did not answer in time ({tries})."
@@ -286,7 +290,7 @@ class LiteLLMClient:
                     reason=problem.reason,
                     setting=problem.setting,
                     error=type(exc).__name__,
-                    status=_status(exc),
+                    status=_answer_status(exc),
                 )
                 raise LLMMisconfigured(
                     problem.message, reason=problem.reason, setting=problem.setting, value=problem.value
@@ -299,7 +303,9 @@ class LiteLLMClient:
                 n = len(self.fallbacks)
                 message += f" Its {n} fallback model{'s' if n != 1 else ''} failed too."
             error = _ERRORS[kind[0]](message, retry_after_s=retry_after_s(exc))
-            _log.warning("llm_gave_up", model=model, attempts=attempt_no, error=type(exc).__name__, status=_status(exc))
+            _log.warning(
+                "llm_gave_up", model=model, attempts=attempt_no, error=type(exc).__name__, status=_answer_status(exc)
+            )
             raise error from exc
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
@@ -322,7 +328,7 @@ class LiteLLMClient:
                 attempt=attempt,
                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
                 error=type(exc).__name__,
-                status=_status(exc),
+                status=_answer_status(exc),
             )
             raise
         reply = _to_reply(response, model)
@@ -345,7 +351,7 @@ class LiteLLMClient:
             attempt=state.attempt_number,
             wait_s=round(state.upcoming_sleep, 3),
             error=type(exc).__name__ if exc is not None else None,
-            status=_status(exc) if exc is not None else None,
+            status=_answer_status(exc) if exc is not None else None,
         )
 
 

@@ -52,7 +52,9 @@ MAX_TOKENS_SETTING = "BULLETGUARD_LLM_MAX_TOKENS"
 _UNSUPPORTED_RE = re.compile(r"does not support parameters: \[([^\]]*)\]")
 _PARAM_RE = re.compile(r"'([a-z_]+)'")
 # "Missing credentials. Please pass an `api_key`" (OpenAI SDK), "Missing Anthropic API Key" (litellm), ...
-_MISSING_KEY_RE = re.compile(r"missing (?:credentials|\w+ api key)|api[_ ]key (?:is )?(?:not set|missing|required)", re.I)
+_MISSING_KEY_RE = re.compile(
+    r"missing (?:credentials|\w+ api key)|api[_ ]key (?:is )?(?:not set|missing|required)", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ that). Answers from a server come from a respx-stubbed endpoint, as in ``tests/t
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,6 +87,8 @@ LOCAL = [
 ]
 
 
+# litellm 1.102.4 builds the request's coroutine before it finds the key missing, and drops it unawaited
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize(("options", "model", "reason", "setting"), LOCAL)
 async def test_a_request_that_cannot_leave_names_the_setting_and_is_not_retried(
     api: respx.MockRouter, options: dict[str, Any], model: str, reason: str, setting: str
@@ -102,6 +105,7 @@ async def test_a_request_that_cannot_leave_names_the_setting_and_is_not_retried(
     assert "500" not in error.message
     assert not route.called  # nothing left the process
     assert sleeps.waits == []  # and nothing was retried
+    gc.collect()  # that coroutine's warning, here rather than in another test
 
 
 async def test_an_unreachable_server_is_still_unavailable_not_misconfigured() -> None:

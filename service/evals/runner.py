@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from service.errors import LLMMisconfigured
 from service.evals.cases import Case
 from service.evals.recording import (
     CallLog,
@@ -172,6 +173,8 @@ async def _run_one(
         )
     except (MissingRecording, RecordingError):
         raise  # the recordings do not fit the run: no result of this eval would mean anything
+    except LLMMisconfigured:
+        raise  # a wrong setting fails every run the same way: stop, and say which setting
     except Exception as exc:  # an LLM failure (or a broken reply path) is one run's outcome, not the eval's
         return _failed(job, exc, client.calls)
     return _record(job, result, client.calls)
@@ -199,11 +202,16 @@ async def run_eval(
     show_progress: bool = True,
     console: Console | None = None,
     prompts_dir: Path = PROMPTS_DIR,
+    prompt_dirs: Mapping[str, Path] | None = None,
 ) -> list[RunRecord]:
     """All runs, ordered by prompt, model, case and repeat (whatever order they finished in).
 
-    ``llm`` may be None only in ``replay`` mode. Raises :class:`MissingRecording` or
-    :class:`RecordingError` when replay cannot proceed; any other failure of a run is in its record."""
+    ``llm`` may be None only in ``replay`` mode. ``prompt_dirs`` maps a prompt version to the directory
+    that holds it (``--prompts DIR``); other versions come from ``prompts_dir``. Raises
+    :class:`MissingRecording` or :class:`RecordingError` when replay cannot proceed, and
+    :class:`~service.errors.LLMMisconfigured` at the first call a wrong setting failed; any other
+    failure of a run is in its record."""
+    dirs = dict(prompt_dirs or {})
     jobs = [
         _Job(case, prompt, model, repeat)
         for prompt in config.prompts
@@ -217,9 +225,17 @@ async def run_eval(
         label = f"{len(cases)} cases × {len(config.prompts)} prompt(s) × {len(config.models)} model(s)"
         task = progress.add_task(f"{label} × {config.repeat}", total=len(jobs))
 
+        stop = asyncio.Event()  # set by a failure that ends the eval: no run starts after it
+
         async def guarded(job: _Job) -> None:
             async with semaphore:
-                records.append(await _run_one(job, config, llm, store, prompts_dir))
+                if stop.is_set():
+                    return
+                try:
+                    records.append(await _run_one(job, config, llm, store, dirs.get(job.prompt, prompts_dir)))
+                except BaseException:
+                    stop.set()  # before the slot is released, so that the next run does not start a call
+                    raise
             progress.advance(task)
 
         try:
