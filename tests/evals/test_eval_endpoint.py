@@ -205,7 +205,9 @@ def test_prompts_dir_adds_versions_beside_the_package_ones(
     system.write_text(system.read_text(encoding="utf-8") + "\nKeep every bullet under 20 words.\n", encoding="utf-8")
 
     out = tmp_path / "out"
-    assert live(cases_dir, out, "--prompts", str(mine), "--prompt", "v1", "--prompt", "v2", "--case", "perf-01-cache") == 0
+    assert (
+        live(cases_dir, out, "--prompts", str(mine), "--prompt", "v1", "--prompt", "v2", "--case", "perf-01-cache") == 0
+    )
 
     report = load_report(out / "report.json")
     assert [(g["prompt"], g["metrics"]["errors"]) for g in report["groups"]] == [("v1", 0), ("v2", 0)]
