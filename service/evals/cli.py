@@ -195,7 +195,10 @@ def build_run_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=None,
         metavar="N",
-        help="completion limit (default: 512 for the local model, else BULLETGUARD_LLM_MAX_TOKENS or none)",
+        help=(
+            "completion limit (default: BULLETGUARD_LLM_MAX_TOKENS; unset: 512 for the local model and in "
+            "json_object mode, else none)"
+        ),
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--verbose", action="store_true", help="log pipeline and LLM events at the configured level")

@@ -5,7 +5,8 @@ Every setting the service uses for its model is read the same way here (``BULLET
 ``BULLETGUARD_LLM_TIMEOUT_S``, ``BULLETGUARD_LLM_MAX_RETRIES``), so a prompt author's eval asks the
 model exactly what the service would. Each has a flag that wins over it: ``--api-base``,
 ``--api-key-env NAME`` (the key's variable, never the key itself on a command line), ``--schema-mode``,
-``--max-tokens``, ``--timeout``.
+``--max-tokens``, ``--timeout``. Two defaults are the eval's own: a 120 s timeout, and in
+``json_object`` mode a 512-token completion cap (:data:`JSON_OBJECT_MAX_TOKENS`) when none is set.
 
 When a call fails for a wrong setting (:class:`~service.errors.LLMMisconfigured`), :func:`advice` turns
 the setting the service names into the flag to pass.
@@ -22,6 +23,10 @@ from service.settings import Settings
 
 SchemaMode = Literal["json_schema", "json_object"]
 DEFAULT_EVAL_TIMEOUT_S = 120.0  # the local model on 2 cores takes up to ~15 s a call; hosted ones are faster
+# A grammar-constrained server (json_object mode: llama.cpp's) lets a small model pad its JSON with
+# whitespace until the context is full: measured with SmolLM2-135M, every uncapped call ran past 120 s,
+# with this cap (the bundled model's own) p50 5 s. Only when no limit is set; other modes get none.
+JSON_OBJECT_MAX_TOKENS = 512
 
 FLAGS: dict[str, str] = {
     "BULLETGUARD_API_KEY": "--api-key-env NAME",
@@ -67,11 +72,13 @@ def endpoint_from(
             raise EndpointError(f"--api-key-env {api_key_env}: the variable {api_key_env} is not set")
     else:
         key = settings.api_key.get_secret_value() if settings.api_key is not None else None
+    mode = schema_mode or settings.llm_schema_mode
+    limit = max_tokens or settings.llm_max_tokens
     return Endpoint(
         api_base=api_base or settings.api_base,
         api_key=key,
-        schema_mode=schema_mode or settings.llm_schema_mode,
-        max_tokens=max_tokens or settings.llm_max_tokens,
+        schema_mode=mode,
+        max_tokens=limit if limit is not None or mode != "json_object" else JSON_OBJECT_MAX_TOKENS,
         max_retries=settings.llm_max_retries,
         retry_max_wait_s=settings.llm_retry_max_wait_s,
     )

@@ -80,6 +80,9 @@ def test_the_endpoint_comes_from_the_service_settings() -> None:
         300,
     )
     assert timeout_from(settings, None) == 9.0
+    # json_object (a grammar server) without a limit gets the bundled model's cap; json_schema gets none
+    assert endpoint_from(Settings(llm_schema_mode="json_object")).max_tokens == 512
+    assert endpoint_from(Settings()).max_tokens is None
     assert timeout_from(Settings(), None) == 120.0  # not set: the eval's own default
     assert "k-1" not in repr(endpoint)
 
