@@ -63,7 +63,9 @@ def test_the_documented_llama_cpp_loop_compares_two_prompt_versions(
     out = tmp_path / "out"
     filters = [word for case in CASES for word in ("--case", case)]
 
-    assert main([*argv, *filters, "--max-bullets", "2", "--out", str(out), "--no-progress"]) == 0
+    # a generous timeout: on a busy 2-core machine one call of the small model can take a minute
+    options = ["--max-bullets", "2", "--timeout", "300", "--out", str(out), "--no-progress"]
+    assert main([*argv, *filters, *options]) == 0
 
     report = load_report(out / "report.json")
     groups = {group["prompt"]: group["metrics"] for group in report["groups"]}
