@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from service.rewrite.llm.errors import LLMBadGateway, LLMError, LLMTimeout, LLMUnavailable
+from service.rewrite.llm.errors import LLMBadGateway, LLMError, LLMMisconfigured, LLMTimeout, LLMUnavailable
 from service.rewrite.port import LLMClient, LLMReply
 
 Mode = Literal["live", "record", "replay"]
@@ -217,6 +217,8 @@ class RecordingLLM:
                     messages, model=model, temperature=temperature, response_schema=response_schema, timeout=timeout
                 )
                 recorded = Recorded(reply, round(self.clock() - started, 3))
+            except LLMMisconfigured:
+                raise  # not the model's answer but this run's settings: nothing to replay
             except LLMError as exc:  # kept too, so that replay fails the same run the same way
                 recorded = Recorded(None, round(self.clock() - started, 3), exc)
             if self.mode == "record":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from service.evals.recording import (
     RunContext,
 )
 from service.evals.records import BulletRecord, RunRecord, ViolationRecord
+from service.rewrite.llm.errors import LLMMisconfigured
 
 # The pipeline's own normalisation of a bullet (its dedupe key), to tell which reply first held a bullet.
 from service.rewrite.pipeline import RewriteResult, _clean_text, _dedupe_key, rewrite
@@ -175,6 +176,8 @@ async def _run_one(
         )
     except (MissingRecording, RecordingError):
         raise  # the recordings do not fit the run: no result of this eval would mean anything
+    except LLMMisconfigured:
+        raise  # a wrong setting fails every run the same way: stop, and say which setting
     except Exception as exc:  # an LLM failure (or a broken reply path) is one run's outcome, not the eval's
         return _failed(job, exc, client.calls)
     return _record(job, result, client.calls)
@@ -202,11 +205,16 @@ async def run_eval(
     show_progress: bool = True,
     console: Console | None = None,
     prompts_dir: Path = PROMPTS_DIR,
+    prompt_dirs: Mapping[str, Path] | None = None,
 ) -> list[RunRecord]:
     """All runs, ordered by prompt, model, case and repeat (whatever order they finished in).
 
-    ``llm`` may be None only in ``replay`` mode. Raises :class:`MissingRecording` or
-    :class:`RecordingError` when replay cannot proceed; any other failure of a run is in its record."""
+    ``llm`` may be None only in ``replay`` mode. ``prompt_dirs`` maps a prompt version to the directory
+    that holds it (``--prompts DIR``); other versions come from ``prompts_dir``. Raises
+    :class:`MissingRecording` or :class:`RecordingError` when replay cannot proceed, and
+    :class:`~service.rewrite.llm.errors.LLMMisconfigured` at the first call a wrong setting failed; any other
+    failure of a run is in its record."""
+    dirs = dict(prompt_dirs or {})
     jobs = [
         _Job(case, prompt, model, repeat)
         for prompt in config.prompts
@@ -220,9 +228,17 @@ async def run_eval(
         label = f"{len(cases)} cases × {len(config.prompts)} prompt(s) × {len(config.models)} model(s)"
         task = progress.add_task(f"{label} × {config.repeat}", total=len(jobs))
 
+        stop = asyncio.Event()  # set by a failure that ends the eval: no run starts after it
+
         async def guarded(job: _Job) -> None:
             async with semaphore:
-                records.append(await _run_one(job, config, llm, store, prompts_dir))
+                if stop.is_set():
+                    return
+                try:
+                    records.append(await _run_one(job, config, llm, store, dirs.get(job.prompt, prompts_dir)))
+                except BaseException:
+                    stop.set()  # before the slot is released, so that the next run does not start a call
+                    raise
             progress.advance(task)
 
         try:

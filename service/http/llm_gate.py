@@ -20,7 +20,7 @@ from typing import Any
 
 from service.http.metrics import Metrics
 from service.http.ratelimit import RateLimited, RateLimiter
-from service.rewrite.llm.errors import LLMError, LLMUnavailable
+from service.rewrite.llm.errors import LLMError, LLMMisconfigured, LLMUnavailable
 from service.rewrite.port import LLMClient, LLMReply
 
 
@@ -168,7 +168,8 @@ class GatedLLMClient:
                     if self.metrics is not None:
                         self.metrics.llm_duration.labels(model=label).observe(time.perf_counter() - started)
         except LLMError as exc:
-            self._record_error(label, exc.slug)
+            # a wrong setting is not the model failing: its own outcome, so an alert can tell them apart
+            self._record_error(label, exc.slug, "misconfigured" if isinstance(exc, LLMMisconfigured) else "error")
             raise
         except TimeoutError:
             self._record_error(label, "timeout")
@@ -185,7 +186,7 @@ class GatedLLMClient:
             self.metrics.llm_tokens.labels(model=label, kind="completion").inc(reply.completion_tokens)
         return reply
 
-    def _record_error(self, label: str, error: str) -> None:
+    def _record_error(self, label: str, error: str, outcome: str = "error") -> None:
         if self.metrics is not None:
-            self.metrics.llm_calls.labels(model=label, outcome="error").inc()
+            self.metrics.llm_calls.labels(model=label, outcome=outcome).inc()
             self.metrics.llm_errors.labels(model=label, error=error).inc()

@@ -57,3 +57,14 @@ def test_the_baseline_replays_offline_without_regression(tmp_path: Path, capsys:
     paths = write_reports(replayed, tmp_path)
     assert main(["compare", str(BASELINE), str(paths["json"]), "--fail-on-regression"]) == 0
     assert "no regression" in capsys.readouterr().out
+
+
+def test_plain_replay_reproduces_the_baseline_report(tmp_path: Path) -> None:
+    # no flag but the output: prompts, models, max bullets, re-asks, concurrency and cases come from the
+    # settings recorded beside the recordings (evals/recordings/run.json)
+    assert main(["--replay", "--no-progress", "--out", str(tmp_path)]) == 0
+
+    baseline, replayed = load_report(BASELINE), load_report(tmp_path / "report.json")
+    assert replayed["groups"] == baseline["groups"]
+    assert replayed["cases"] == baseline["cases"]
+    assert {**replayed["config"], "mode": "record"} == baseline["config"]

@@ -16,7 +16,7 @@ from service.http.llm_client import LLMClientDep
 from service.http.metrics import record_rewrite
 from service.http.problems import ProblemError, request_id_of
 from service.http.routes._shared import problem_doc, refuse_limit_errors
-from service.rewrite.llm.errors import LLMError
+from service.rewrite.llm.errors import LLMError, LLMMisconfigured
 from service.rewrite.prompts import prompt_versions
 
 router = APIRouter(tags=["rewrite"])
@@ -51,7 +51,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     502: problem_doc("The model's endpoint failed or refused the request (`llm-bad-gateway`)."),
     503: problem_doc(
         "The model could not be reached or is rate limited (`llm-unavailable`), or this service is running its "
-        "maximum of concurrent LLM calls (`llm-overloaded`); may carry Retry-After."
+        "maximum of concurrent LLM calls (`llm-overloaded`); may carry Retry-After. Or the service's LLM settings "
+        "are wrong (`llm-misconfigured`: no API key, a schema mode the server refuses; `setting` names the one to "
+        "change): no retry helps."
     ),
     504: problem_doc("The model did not answer in time (`llm-timeout`)."),
 }
@@ -61,7 +63,8 @@ def _problem_from(exc: LLMError) -> ProblemError:
     headers = {}
     if exc.status in (429, 503) and exc.retry_after_s is not None:
         headers["Retry-After"] = str(math.ceil(exc.retry_after_s))
-    return ProblemError(exc.status, exc.title, exc.message, type=exc.slug, headers=headers)
+    extra = {"setting": exc.setting} if isinstance(exc, LLMMisconfigured) else None
+    return ProblemError(exc.status, exc.title, exc.message, type=exc.slug, extra=extra, headers=headers)
 
 
 @router.post(

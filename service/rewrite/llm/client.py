@@ -6,7 +6,9 @@
 * Transport faults (timeouts, connection errors, 429, 5xx) are retried here, by tenacity, and only
   here: litellm's and the OpenAI SDK's own retries are off. Back-off is exponential with jitter,
   bounded in attempts and in total time; a ``Retry-After`` (seconds) on 429/503 is honoured, capped.
-* When the retries run out, a typed :mod:`service.rewrite.llm.errors` error is raised.
+* When the retries run out, a typed :mod:`service.rewrite.llm.errors` error is raised. A call that failed
+  for a wrong setting (no API key, a schema mode the server refuses: :mod:`service.rewrite.llm.diagnosis`)
+  is not retried and raises :class:`~service.rewrite.llm.errors.LLMMisconfigured`, naming the setting.
 * With ``fallbacks`` (``BULLETGUARD_FALLBACK_MODELS``), each attempt goes through a litellm Router that
   tries the requested model, then each fallback in order (see :mod:`service.rewrite.llm.router`).
 * Logs carry model, attempt, latency and token counts only, never message content.
@@ -40,7 +42,8 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from service.rewrite.llm.errors import LLMBadGateway, LLMError, LLMTimeout, LLMUnavailable
+from service.rewrite.llm.diagnosis import answered_by_server, diagnose
+from service.rewrite.llm.errors import LLMBadGateway, LLMError, LLMMisconfigured, LLMTimeout, LLMUnavailable
 from service.rewrite.llm.router import FallbackModel, build_router
 from service.rewrite.port import LLMReply
 
@@ -82,6 +85,11 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 def _status(exc: BaseException) -> int | None:
     status = getattr(exc, "status_code", None)
     return status if isinstance(status, int) else None
+
+
+def _answer_status(exc: BaseException) -> int | None:
+    """The HTTP status a server answered with; None for litellm's own errors, which carry a made-up 500."""
+    return _status(exc) if answered_by_server(exc) else None
 
 
 def classify(exc: BaseException) -> tuple[_Kind, bool] | None:
@@ -148,7 +156,7 @@ def _is_retryable(exc: BaseException) -> bool:
 
 
 def _describe(kind: _Kind, exc: BaseException, model: str, attempts: int) -> str:
-    status = _status(exc)
+    status = _answer_status(exc)
     tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
     if kind == "timeout":
         return f"The model {model} did not answer in time ({tries})."
@@ -162,7 +170,8 @@ def _describe(kind: _Kind, exc: BaseException, model: str, attempts: int) -> str
         return f"The model {model}'s endpoint failed (HTTP {status}, {tries})."
     if status is not None:
         return f"The model {model}'s endpoint refused the request (HTTP {status})."
-    return f"The model {model}'s endpoint failed ({type(exc).__name__})."
+    cause = list(_chain(exc))[-1]
+    return f"The call to model {model} failed ({type(exc).__name__} from {type(cause).__name__}, {tries})."
 
 
 class LiteLLMClient:
@@ -259,7 +268,9 @@ class LiteLLMClient:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_retries + 1) | stop_before_delay(self.retry_budget_s),
             wait=self._wait,
-            retry=retry_if_exception(_is_retryable),
+            retry=retry_if_exception(
+                lambda exc: _is_retryable(exc) and diagnose(exc, model=model, schema_mode=self.schema_mode) is None
+            ),
             before_sleep=lambda state: self._log_retry(state, model),
             reraise=True,
             **retrying_kwargs,
@@ -271,6 +282,19 @@ class LiteLLMClient:
                     attempt_no = attempt.retry_state.attempt_number
                     return await self._call_once(kwargs, attempt_no, timeout)
         except Exception as exc:
+            problem = diagnose(exc, model=model, schema_mode=self.schema_mode)
+            if problem is not None:
+                _log.warning(
+                    "llm_misconfigured",
+                    model=model,
+                    reason=problem.reason,
+                    setting=problem.setting,
+                    error=type(exc).__name__,
+                    status=_answer_status(exc),
+                )
+                raise LLMMisconfigured(
+                    problem.message, reason=problem.reason, setting=problem.setting, value=problem.value
+                ) from exc
             kind = classify(exc)
             if kind is None:
                 raise
@@ -279,7 +303,9 @@ class LiteLLMClient:
                 n = len(self.fallbacks)
                 message += f" Its {n} fallback model{'s' if n != 1 else ''} failed too."
             error = _ERRORS[kind[0]](message, retry_after_s=retry_after_s(exc))
-            _log.warning("llm_gave_up", model=model, attempts=attempt_no, error=type(exc).__name__, status=_status(exc))
+            _log.warning(
+                "llm_gave_up", model=model, attempts=attempt_no, error=type(exc).__name__, status=_answer_status(exc)
+            )
             raise error from exc
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
@@ -302,7 +328,7 @@ class LiteLLMClient:
                 attempt=attempt,
                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
                 error=type(exc).__name__,
-                status=_status(exc),
+                status=_answer_status(exc),
             )
             raise
         reply = _to_reply(response, model)
@@ -325,7 +351,7 @@ class LiteLLMClient:
             attempt=state.attempt_number,
             wait_s=round(state.upcoming_sleep, 3),
             error=type(exc).__name__ if exc is not None else None,
-            status=_status(exc) if exc is not None else None,
+            status=_answer_status(exc) if exc is not None else None,
         )
 
 

@@ -45,3 +45,19 @@ class LLMBadGateway(LLMError):
     status = 502
     title = "Bad Gateway"
     slug = "llm-bad-gateway"
+
+
+class LLMMisconfigured(LLMError):
+    """The service's LLM settings are wrong (no API key, an option the model does not take, a schema
+    mode the server refuses): no request, retry or wait can succeed until ``setting`` changes. A 503:
+    this service cannot serve the request; the model's endpoint did not fail."""
+
+    status = 503
+    title = "LLM Misconfigured"
+    slug = "llm-misconfigured"
+
+    def __init__(self, message: str, *, reason: str, setting: str | None, value: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.setting = setting
+        self.value = value
