@@ -100,6 +100,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    allowed_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Models a request may choose with `options.model` (anything else is a 422); comma-separated in the "
+            "environment. Empty: `model` and the `fallback_models`."
+        ),
+    )
+
     # --- production hardening: API keys, rate limits, LLM concurrency ---------------------------
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -138,6 +146,14 @@ class Settings(BaseSettings):
     )
     llm_max_queue: int = Field(
         default=32, ge=0, description="Most LLM calls waiting for a slot; beyond that a request gets 503 at once."
+    )
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Addresses (or CIDR networks) of the reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are "
+            "trusted, for the client address that rate limits and logs use; comma-separated. Empty (default): "
+            "forwarded headers are ignored, even from loopback."
+        ),
     )
     llm_queue_timeout_s: float = Field(
         default=10.0, ge=0, description="Longest wait for an LLM slot, in seconds, before a 503 with Retry-After."
@@ -223,7 +239,15 @@ class Settings(BaseSettings):
                 raise ValueError("each entry must be a host name or `host:port` (no scheme, no path)")
         return hosts
 
-    @field_validator("fallback_models", "api_keys", "slack_allowed_hosts", "mattermost_allowed_hosts", mode="before")
+    @field_validator(
+        "fallback_models",
+        "allowed_models",
+        "api_keys",
+        "slack_allowed_hosts",
+        "mattermost_allowed_hosts",
+        "forwarded_allow_ips",
+        mode="before",
+    )
     @classmethod
     def _split_comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -6,11 +6,12 @@ the output reuses its violation model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.coach import MatchResult, lint_bullet, questions_for
+from service.coach import MatchResult, Question, lint_bullet, questions_for
 from service.contract.coach import MatchResponse, QuestionOut
 from service.contract.models import (
     EvidenceItemIn,
@@ -177,11 +178,15 @@ class RewriteResponse(BaseModel):
         request_id: str | None,
         request: RewriteRequest | None = None,
         posting: MatchResult | None = None,
+        asked: Sequence[Question] | None = None,
     ) -> RewriteResponse:
-        """The response for ``result``; with the ``request``, also its questions; with ``posting`` (the
-        request's posting match, as given to the pipeline), also ``match``."""
+        """The response for ``result``; with the ``request``, also its questions (``asked``, when the
+        caller has them already); with ``posting`` (the request's posting match, as given to the pipeline),
+        also ``match``."""
         questions: list[QuestionOut] = []
-        if request is not None:
+        if asked is not None:
+            questions = [QuestionOut.from_question(q) for q in asked]
+        elif request is not None:
             questions = [
                 QuestionOut.from_question(q) for q in questions_for(request.notes, evidence_items(request.evidence))
             ]
