@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=262_144, ge=1, description="Largest accepted request body in bytes; larger bodies get 413."
     )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest time a request body may take to arrive, in seconds; then 408."
+    )
+    max_connections: int = Field(
+        default=200,
+        ge=1,
+        description="Most connections and requests `bulletguard serve` handles at once; more get 503.",
+    )
+    keep_alive_s: float = Field(
+        default=5.0, gt=0, description="How long `bulletguard serve` keeps an idle connection open, in seconds."
+    )
     max_bullets: int = Field(default=50, ge=1, description="Most bullets accepted in one request.")
     max_evidence_items: int = Field(default=50, ge=0, description="Most evidence items in one request.")
     max_redact_terms: int = Field(default=50, ge=0, description="Most redaction terms in one request.")

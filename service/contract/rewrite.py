@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.coach import MatchResult, Question, lint_bullet, questions_for
 from service.contract.coach import MatchResponse, QuestionOut
 from service.contract.models import (
+    REQUEST_CONFIG,
     EvidenceItemIn,
     NonBlankStr,
+    Text,
     VerifyRequest,
     ViolationOut,
     WarningOut,
@@ -31,19 +33,22 @@ from service.settings import Settings
 class RewriteOptions(BaseModel):
     """How to rewrite: how many bullets, which prompt version and model, how much randomness."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_CONFIG
 
     max_bullets: int = Field(default=3, ge=1, le=8, description="Most bullets to return (1-8).")
-    prompt: str | None = Field(
+    prompt: Text | None = Field(
         default=None,
         description="Prompt version id (`v1`, `v2`, ...). Default: the newest. An unknown version is a 422.",
         examples=["v1"],
     )
-    model: str | None = Field(
+    model: NonBlankStr | None = Field(
         default=None,
         min_length=1,
         max_length=200,
-        description="LiteLLM model string, e.g. `openai/gpt-4o-mini`. Default: the service's `model` setting.",
+        description=(
+            "LiteLLM model string, e.g. `openai/gpt-4o-mini`, from the service's `allowed_models` (default: its "
+            "`model` and `fallback_models`); anything else is a 422. Default: the service's `model` setting."
+        ),
     )
     temperature: float = Field(default=0.2, ge=0.0, le=2.0, description="Sampling temperature (0-2).")
 
@@ -53,6 +58,7 @@ class RewriteRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {

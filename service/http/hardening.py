@@ -50,6 +50,7 @@ def install_hardening(app: FastAPI, settings: Settings) -> None:
         key_hashes=settings.api_keys,
         metrics_require_key=settings.metrics_require_key,
         metrics=metrics,
+        limiter=limiter,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
