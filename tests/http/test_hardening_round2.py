@@ -305,3 +305,20 @@ def test_options_are_not_coerced(make: Factory, options: dict[str, Any]) -> None
 
     assert response.status_code == 422, response.text
     assert fake.calls == []
+
+
+# --- 11. redaction under Unicode normalization --------------------------------------------------------
+
+
+def test_a_redacted_name_spelled_nfd_is_masked_and_its_echo_refused(make: Factory) -> None:
+    notes = "helped debug a memory leak in the notification worker with Zoe\u0308"
+    echo = "Helped debug a memory leak in the notification worker with Zoe\u0308."
+    client, fake = make(reply((echo, ["notes"], "reliability")))
+
+    response = client.post("/v1/rewrite", json={"notes": notes, "redact": ["Zoë"]})
+
+    assert response.status_code == 200, response.text
+    assert "zoe" not in fake.calls[0].text.casefold()
+    data = response.json()
+    assert data["bullets"] == []
+    assert [v["kind"] for v in data["rejected"][0]["violations"]] == ["redacted"]
