@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=262_144, ge=1, description="Largest accepted request body in bytes; larger bodies get 413."
     )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest time a request body may take to arrive, in seconds; then 408."
+    )
+    max_connections: int = Field(
+        default=200,
+        ge=1,
+        description="Most connections and requests `bulletguard serve` handles at once; more get 503.",
+    )
+    keep_alive_s: float = Field(
+        default=5.0, gt=0, description="How long `bulletguard serve` keeps an idle connection open, in seconds."
+    )
     max_bullets: int = Field(default=50, ge=1, description="Most bullets accepted in one request.")
     max_evidence_items: int = Field(default=50, ge=0, description="Most evidence items in one request.")
     max_redact_terms: int = Field(default=50, ge=0, description="Most redaction terms in one request.")
@@ -100,6 +111,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    allowed_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Models a request may choose with `options.model` (anything else is a 422); comma-separated in the "
+            "environment. Empty: `model` and the `fallback_models`."
+        ),
+    )
+
     # --- production hardening: API keys, rate limits, LLM concurrency ---------------------------
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -138,6 +157,14 @@ class Settings(BaseSettings):
     )
     llm_max_queue: int = Field(
         default=32, ge=0, description="Most LLM calls waiting for a slot; beyond that a request gets 503 at once."
+    )
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Addresses (or CIDR networks) of the reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are "
+            "trusted, for the client address that rate limits and logs use; comma-separated. Empty (default): "
+            "forwarded headers are ignored, even from loopback."
+        ),
     )
     llm_queue_timeout_s: float = Field(
         default=10.0, ge=0, description="Longest wait for an LLM slot, in seconds, before a 503 with Retry-After."
@@ -223,7 +250,15 @@ class Settings(BaseSettings):
                 raise ValueError("each entry must be a host name or `host:port` (no scheme, no path)")
         return hosts
 
-    @field_validator("fallback_models", "api_keys", "slack_allowed_hosts", "mattermost_allowed_hosts", mode="before")
+    @field_validator(
+        "fallback_models",
+        "allowed_models",
+        "api_keys",
+        "slack_allowed_hosts",
+        "mattermost_allowed_hosts",
+        "forwarded_allow_ips",
+        mode="before",
+    )
     @classmethod
     def _split_comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

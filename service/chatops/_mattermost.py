@@ -20,9 +20,15 @@ MAX_FINDINGS_SHOWN = 8
 _SPECIAL_RE = re.compile(r"([\\`*_~\[\]()<>#|!])")
 
 
+# "@here", "@channel", "@all" and "@name" notify people even behind a backslash: a zero-width space after
+# the "@" shows the same text and mentions no one.
+_MENTION = "@\u200b"
+
+
 def escape(text: str) -> str:
-    """Backslash-escape the characters Mattermost's Markdown would read as markup; newlines become spaces."""
-    return _SPECIAL_RE.sub(r"\\\1", " ".join(text.split()))
+    """Backslash-escape the characters Mattermost's Markdown would read as markup, and break every "@"
+    mention; newlines become spaces."""
+    return _SPECIAL_RE.sub(r"\\\1", " ".join(text.split())).replace("@", _MENTION)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -8,6 +8,8 @@ Logs carry the request id, the platform, the outcome and counts, never note, evi
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -17,10 +19,9 @@ import structlog
 from service.chatops import _mattermost, _slack
 from service.chatops._report import Report, report_from_rewrite, report_from_verify
 from service.chatops._state import ChatopsStats
-from service.coach import questions_for
-from service.contract.models import VerifyRequest, evidence_items
+from service.contract.models import VerifyRequest
 from service.contract.rewrite import RewriteRequest
-from service.contract.rewriting import run_rewrite
+from service.contract.rewriting import read_request, run_rewrite
 from service.contract.verification import run_verify
 from service.rewrite.llm.errors import LLMError, LLMTimeout, LLMUnavailable
 from service.rewrite.port import LLMClient
@@ -62,7 +63,9 @@ def llm_error_message(exc: LLMError) -> str:
     if isinstance(exc, LLMTimeout):
         advice = "Try again in a minute, or with shorter notes."
     elif isinstance(exc, LLMUnavailable):
-        wait = f" in about {max(1, round(exc.retry_after_s))} s" if exc.retry_after_s else " in a minute"
+        seconds = exc.retry_after_s
+        finite = seconds is not None and math.isfinite(seconds) and seconds > 0
+        wait = f" in about {max(1, round(min(seconds, 3600)))} s" if finite and seconds else " in a minute"
         advice = f"Try again{wait}."
     else:
         advice = "Try again later; if it keeps failing, tell the service's admin."
@@ -80,11 +83,33 @@ async def run_job(job: Job, *, llm: LLMClient, settings: Settings, stats: Chatop
             await post(job.response_url, platform.render_message(note, warning=True), timeout_s=5.0)
             stats.job_finished(platform.name, "cancelled")
             raise
-        delivered = await post(job.response_url, payload, timeout_s=settings.chatops_delivery_timeout_s)
+        if not _encodable(payload):  # e.g. a lone surrogate: the reply cannot be sent as JSON
+            _log.error("chatops_reply_not_encodable")
+            outcome, payload = "error", platform.render_message(_failure_text(job), warning=True)
+        try:
+            delivered = await post(job.response_url, payload, timeout_s=settings.chatops_delivery_timeout_s)
+        except Exception as exc:  # a bug in delivery: counted, never a job that ends without a word
+            _log.error("chatops_delivery_crashed", exc_type=type(exc).__name__)
+            delivered = False
         if not delivered:
             outcome = "delivery_failed"
         stats.job_finished(platform.name, outcome)
         _log.info("chatops_job_done", outcome=outcome, delivered=delivered)
+
+
+def _encodable(payload: Payload) -> bool:
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return False
+    return True
+
+
+def _failure_text(job: Job) -> str:
+    return (
+        "Something went wrong on our side, and no bullets were written. "
+        f"If it happens again, quote the request id `{job.request_id}` to the service's admin."
+    )
 
 
 async def _reply(job: Job, llm: LLMClient, settings: Settings) -> tuple[str, Payload]:
@@ -94,12 +119,16 @@ async def _reply(job: Job, llm: LLMClient, settings: Settings) -> tuple[str, Pay
             response = await asyncio.to_thread(run_verify, job.request)
             report = report_from_verify(response)
         else:
-            result = await run_rewrite(llm, job.request, settings)
-            questions = questions_for(job.request.notes, evidence_items(job.request.evidence))
-            report = report_from_rewrite(result, questions)
+            reading = await asyncio.to_thread(read_request, job.request)  # CPU work, off the event loop
+            result = await run_rewrite(llm, job.request, settings, reading)
+            report = await asyncio.to_thread(report_from_rewrite, result, reading.questions)
     except LLMError as exc:
         _log.warning("chatops_llm_failed", error=type(exc).__name__, status=exc.status)
-        return "llm_error", platform.render_message(llm_error_message(exc), warning=True)
+        try:
+            text = llm_error_message(exc)
+        except Exception:  # a message that cannot be written must not end the job without a word
+            text = "No bullets this time: the model failed. Try again in a minute."
+        return "llm_error", platform.render_message(text, warning=True)
     except ValueError as exc:  # input the pipeline refuses (the route's checks should have caught it)
         _log.warning("chatops_bad_input", error=type(exc).__name__)
         reason = " ".join(str(exc).split())[:300]
@@ -107,10 +136,6 @@ async def _reply(job: Job, llm: LLMClient, settings: Settings) -> tuple[str, Pay
         return "bad_input", platform.render_message(text, warning=True)
     except Exception as exc:
         _log.error("chatops_job_failed", exc_type=type(exc).__name__)
-        text = (
-            "Something went wrong on our side, and no bullets were written. "
-            f"If it happens again, quote the request id `{job.request_id}` to the service's admin."
-        )
-        return "error", platform.render_message(text, warning=True)
+        return "error", platform.render_message(_failure_text(job), warning=True)
     _log.info("chatops_reported", n_accepted=len(report.accepted), n_refused=len(report.refused))
     return "ok", platform.render_report(report)

@@ -8,7 +8,7 @@ exporter)::
     stats.subscribe(lambda event, platform, label: counter.labels(event, platform, label).inc())
 
 Events: ``refused`` (label: why - ``missing_header``, ``malformed_header``, ``stale_timestamp``,
-``bad_signature``, ``missing_token``, ``bad_token``, ``response_url_not_allowed``) and ``job``
+``bad_signature``, ``replayed``, ``missing_token``, ``bad_token``, ``response_url_not_allowed``) and ``job``
 (label: outcome - ``ok``, ``llm_error``, ``bad_input``, ``error``, ``delivery_failed``, ``cancelled``).
 """
 

@@ -262,7 +262,28 @@ def _run_uvicorn(args: argparse.Namespace, settings: Settings, local: LocalModel
         log_level=settings.log_level.lower(),
         # RequestContextMiddleware writes the access log (with request ids); avoid duplicates.
         access_log=False,
+        **server_limits(settings),
     )
+
+
+def server_limits(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options that bound connections (``bulletguard serve``; tests start servers with them).
+
+    * ``limit_concurrency``: at most ``max_connections`` connections and requests at once, more get 503;
+    * ``timeout_keep_alive``: an idle connection is closed after ``keep_alive_s`` (the body-read time is
+      bounded by the app: ``body_timeout_s``, then 408);
+    * ``h11_max_incomplete_event_size``: request line and headers at most 16 KiB;
+    * forwarded headers (``X-Forwarded-For``/``-Proto``) are trusted only from ``forwarded_allow_ips``,
+      off by default (uvicorn alone would trust loopback, letting a local client choose its address).
+    """
+    trusted = ",".join(settings.forwarded_allow_ips)
+    return {
+        "limit_concurrency": settings.max_connections,
+        "timeout_keep_alive": settings.keep_alive_s,
+        "h11_max_incomplete_event_size": 16 * 1024,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or "",
+    }
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:

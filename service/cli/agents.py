@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from service.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, InputError, _describe_errors, local_settings
 from service.cli.resume import add_source_arguments, check_edit_command, load_sources, verify_resume_command
 from service.contract.rewrite import RewriteRequest, RewriteResponse, rewrite_limit_errors
-from service.contract.rewriting import posting_match, run_rewrite
+from service.contract.rewriting import read_request, run_rewrite
 from service.http.problems import public_errors
 from service.rewrite.llm.errors import LLMError
 from service.rewrite.port import LLMClient
@@ -124,16 +124,16 @@ def _rewrite(request: RewriteRequest, settings: Settings, llm_factory: LLMFactor
     # Logs on stderr, warnings only (as `bulletguard eval` does): stdout is the bullets, stderr the spinner.
     configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
     llm = llm_factory(settings)
-    posting = posting_match(request)
+    reading = read_request(request)
     model = request.options.model or settings.model
     try:
         # The spinner goes to stderr: stdout stays the bullets (or the JSON) alone.
         with Console(stderr=True).status(f"Writing bullets with {model}…", spinner="dots"):
-            result = asyncio.run(run_rewrite(llm, request, settings, posting))
+            result = asyncio.run(run_rewrite(llm, request, settings, reading))
     except LLMError as exc:
         print(f"bulletguard rewrite: {exc.title}: {exc.message}", file=sys.stderr)
         return EXIT_MODEL_FAILED
-    response = RewriteResponse.from_result(result, None, request, posting)
+    response = RewriteResponse.from_result(result, None, request, reading.posting, reading.questions)
     if as_json:
         print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:

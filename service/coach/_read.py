@@ -16,7 +16,7 @@ from importlib.resources import files
 from itertools import accumulate
 from typing import Any
 
-from service.guard import EvidenceItem, extract_facts
+from service.guard import EvidenceItem, Facts, extract_facts
 from service.guard._data import load as load_guard_data
 from service.guard._facts import Analysis, analyse, bullet_analysis
 from service.guard._text import GAP_CLAUSE, GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase
@@ -193,9 +193,11 @@ def read_text(text: str) -> Reading:
     return Reading(analyse(text, is_input=True))
 
 
-def read_inputs(notes: str, evidence: Sequence[EvidenceItem] = ()) -> tuple[Reading, ...]:
-    """Read the notes and every evidence text as the guard reads its input, in that order."""
-    facts = extract_facts(notes, evidence, ())
+def read_inputs(notes: str, evidence: Sequence[EvidenceItem] = (), facts: Facts | None = None) -> tuple[Reading, ...]:
+    """Read the notes and every evidence text as the guard reads its input, in that order. ``facts``: the
+    guard's facts of these same inputs, when the caller already has them (the notes are then not read again)."""
+    if facts is None:
+        facts = extract_facts(notes, evidence, ())
     return tuple(Reading(source.analysis) for source in facts.sources)
 
 

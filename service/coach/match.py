@@ -18,7 +18,7 @@ from functools import cache
 from typing import Literal
 
 from service.coach._read import Phrases, Reading, load, read_inputs, read_text, tech_closure
-from service.guard import EvidenceItem
+from service.guard import EvidenceItem, Facts
 from service.guard.redaction import compile_terms
 
 TermKind = Literal["technology", "keyword"]
@@ -87,13 +87,15 @@ def match_posting(
     evidence: Sequence[EvidenceItem],
     job_description: str,
     redact: Iterable[str] = (),
+    facts: Facts | None = None,
 ) -> MatchResult:
     """Technologies and keywords of ``job_description``, split into those the input supports and gaps.
 
     Both lists follow the order of first mention in the posting; each technology or keyword appears once.
-    A supported term that holds a ``redact`` term is left out (it must not go into a bullet).
+    A supported term that holds a ``redact`` term is left out (it must not go into a bullet). ``facts``: the
+    guard's facts of the same notes and evidence, when the caller has them (the notes are read once).
     """
-    inputs = read_inputs(notes, evidence)
+    inputs = read_inputs(notes, evidence, facts)
     posting = read_text(job_description)
 
     named = _first((m.name, m.text) for r in inputs for m in r.techs)

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Literal, cast, get_args
 
 from service.coach._read import Condition, any_holds, compile_conditions, load, read_inputs
-from service.guard import EvidenceItem
+from service.guard import EvidenceItem, Facts
 
 ProofArea = Literal["api", "data", "performance", "reliability", "security", "ownership", "collaboration"]
 PROOF_AREAS: tuple[str, ...] = get_args(ProofArea)
@@ -74,10 +74,13 @@ def touched_areas(notes: str, evidence: Sequence[EvidenceItem] = ()) -> tuple[Pr
     return tuple(area.name for area in vocab() if any_holds(area.touched_if, readings))
 
 
-def questions_for(notes: str, evidence: Sequence[EvidenceItem] = ()) -> tuple[Question, ...]:
+def questions_for(
+    notes: str, evidence: Sequence[EvidenceItem] = (), facts: Facts | None = None
+) -> tuple[Question, ...]:
     """The unanswered questions of every touched proof area: areas in a fixed order, then questions in
-    the order of the data file. The same input always gives the same questions."""
-    readings = read_inputs(notes, evidence)
+    the order of the data file. The same input always gives the same questions. ``facts``: the guard's
+    facts of the same notes and evidence, when the caller has them already (the notes are read once)."""
+    readings = read_inputs(notes, evidence, facts)
     out: list[Question] = []
     for area in vocab():
         if not any_holds(area.touched_if, readings):

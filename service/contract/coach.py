@@ -36,6 +36,7 @@ class QuestionsRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"notes": _NOTES, "evidence": []}]},
     )
 
@@ -72,6 +73,7 @@ class MatchRequest(QuestionsRequest):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"notes": _NOTES, "evidence": [], "job_description": _POSTING}]},
     )
 

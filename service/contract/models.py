@@ -7,6 +7,7 @@ so they can be tuned per deployment (and shrunk in tests) without touching the m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -19,26 +20,40 @@ from service.settings import Settings
 EVIDENCE_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty or only whitespace")
+# A lone surrogate ("\ud800" as a JSON escape) is no text: it cannot be encoded, so a response quoting it
+# could not be sent. Refused at the edge, in every string of a request (422).
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(value: str) -> str:
+    if _SURROGATE_RE.search(value):
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)")
     return value
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return _unicode(value)
+
+
 NonBlankStr = Annotated[str, AfterValidator(_not_blank)]
+Text = Annotated[str, AfterValidator(_unicode)]
+# Request models are strict: `"3"`, `true` or `"0.2"` is not a number (no silent coercion).
+REQUEST_CONFIG = ConfigDict(extra="forbid", strict=True)
 
 
 class EvidenceItemIn(BaseModel):
     """A piece of evidence (ticket, PR description, design doc excerpt) the bullets may draw on."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_CONFIG
 
     id: str = Field(
         pattern=EVIDENCE_ID_PATTERN,
         description="Caller-chosen id, unique within the request (letters, digits, `_ . : -`; 1-64).",
         examples=["PR-1423"],
     )
-    text: str = Field(description="The evidence text.", examples=["Fix heap growth in notification worker"])
+    text: Text = Field(description="The evidence text.", examples=["Fix heap growth in notification worker"])
 
 
 def evidence_items(items: Sequence[EvidenceItemIn]) -> list[EvidenceItem]:
@@ -51,6 +66,7 @@ class VerifyRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {

@@ -6,15 +6,18 @@ the output reuses its violation model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.coach import MatchResult, lint_bullet, questions_for
+from service.coach import MatchResult, Question, lint_bullet, questions_for
 from service.contract.coach import MatchResponse, QuestionOut
 from service.contract.models import (
+    REQUEST_CONFIG,
     EvidenceItemIn,
     NonBlankStr,
+    Text,
     VerifyRequest,
     ViolationOut,
     WarningOut,
@@ -30,19 +33,22 @@ from service.settings import Settings
 class RewriteOptions(BaseModel):
     """How to rewrite: how many bullets, which prompt version and model, how much randomness."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_CONFIG
 
     max_bullets: int = Field(default=3, ge=1, le=8, description="Most bullets to return (1-8).")
-    prompt: str | None = Field(
+    prompt: Text | None = Field(
         default=None,
         description="Prompt version id (`v1`, `v2`, ...). Default: the newest. An unknown version is a 422.",
         examples=["v1"],
     )
-    model: str | None = Field(
+    model: NonBlankStr | None = Field(
         default=None,
         min_length=1,
         max_length=200,
-        description="LiteLLM model string, e.g. `openai/gpt-4o-mini`. Default: the service's `model` setting.",
+        description=(
+            "LiteLLM model string, e.g. `openai/gpt-4o-mini`, from the service's `allowed_models` (default: its "
+            "`model` and `fallback_models`); anything else is a 422. Default: the service's `model` setting."
+        ),
     )
     temperature: float = Field(default=0.2, ge=0.0, le=2.0, description="Sampling temperature (0-2).")
 
@@ -52,6 +58,7 @@ class RewriteRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -177,11 +184,15 @@ class RewriteResponse(BaseModel):
         request_id: str | None,
         request: RewriteRequest | None = None,
         posting: MatchResult | None = None,
+        asked: Sequence[Question] | None = None,
     ) -> RewriteResponse:
-        """The response for ``result``; with the ``request``, also its questions; with ``posting`` (the
-        request's posting match, as given to the pipeline), also ``match``."""
+        """The response for ``result``; with the ``request``, also its questions (``asked``, when the
+        caller has them already); with ``posting`` (the request's posting match, as given to the pipeline),
+        also ``match``."""
         questions: list[QuestionOut] = []
-        if request is not None:
+        if asked is not None:
+            questions = [QuestionOut.from_question(q) for q in asked]
+        elif request is not None:
             questions = [
                 QuestionOut.from_question(q) for q in questions_for(request.notes, evidence_items(request.evidence))
             ]

@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None, *, local_model: LocalModel | No
     app.include_router(page.router)  # the review page at / (not in the OpenAPI document)
 
     # Added last = outermost: the request id exists before the body limit can answer 413.
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
+    )
     # /metrics, API keys (401), rate limits (429), the LLM concurrency gate: see service/http/hardening.py
     install_hardening(app, settings)
     app.add_middleware(RequestContextMiddleware)

@@ -27,6 +27,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.http.metrics import Metrics
 from service.http.problems import problem_response, problem_type
+from service.http.ratelimit import (
+    RateLimited,
+    RateLimiter,
+    client_identity,
+    is_protected_path,
+    rate_limited_response,
+)
 
 HASH_PREFIX = "sha256:"
 KEY_ID_HEX_DIGITS = 12
@@ -56,20 +63,16 @@ def key_id(key_hash: str) -> str:
     return key_hash.removeprefix(HASH_PREFIX)[:KEY_ID_HEX_DIGITS]
 
 
-def is_protected_path(path: str, *, metrics_require_key: bool = False) -> bool:
-    """Whether ``path`` needs an API key (when keys are configured)."""
-    if path.startswith("/v1/"):
-        return not path.startswith("/v1/chatops/")
-    return metrics_require_key and path == "/metrics"
-
-
 def presented_key(scope: Scope) -> str | None:
-    """The key in ``X-API-Key``, else in ``Authorization: Bearer``; None when neither is there."""
+    """The key in ``X-API-Key``, else in ``Authorization: Bearer``; None when neither is there. An empty
+    ``X-API-Key`` counts as absent (it does not hide a valid bearer token)."""
     bearer: str | None = None
     for name, value in scope.get("headers", []):
         lowered = name.lower()
         if lowered == API_KEY_HEADER:
-            return bytes(value).decode("latin-1").strip()
+            key = bytes(value).decode("latin-1").strip()
+            if key:
+                return key
         if lowered == AUTHORIZATION_HEADER and bearer is None:
             scheme, _, token = bytes(value).decode("latin-1").strip().partition(" ")
             if scheme.lower() == "bearer":
@@ -112,8 +115,10 @@ class ApiKeyMiddleware:
         key_hashes: Sequence[str],
         metrics_require_key: bool = False,
         metrics: Metrics | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.app = app
+        self.limiter = limiter
         self.checker = ApiKeyChecker(key_hashes)
         self.metrics_require_key = metrics_require_key
         self.metrics = metrics
@@ -133,6 +138,12 @@ class ApiKeyMiddleware:
             _log.warning("api_key_refused", reason=reason)
             if self.metrics is not None:
                 self.metrics.auth_failures.labels(reason=reason).inc()
+            if self.limiter is not None:  # refusals count too: guessing keys is rate limited per address
+                try:
+                    await self.limiter.hit("requests", client_identity(scope))
+                except RateLimited as exc:
+                    await rate_limited_response(exc, scope, receive, send)
+                    return
             detail = (
                 "This route needs an API key: send it as `X-API-Key: KEY` or `Authorization: Bearer KEY`."
                 if reason == "missing"

@@ -19,11 +19,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from service.http import metrics as metrics_module
-from service.http.auth import SECURITY_SCHEMES, ApiKeyMiddleware, is_protected_path
+from service.http.auth import SECURITY_SCHEMES, ApiKeyMiddleware
 from service.http.llm_client import llm_gate_from_settings
 from service.http.metrics import Metrics, MetricsMiddleware
 from service.http.problems import PROBLEM_MEDIA_TYPE
-from service.http.ratelimit import RateLimiter, RateLimitMiddleware
+from service.http.ratelimit import RateLimiter, RateLimitMiddleware, is_protected_path
 from service.rewrite.llm.router import parse_fallbacks
 from service.settings import Settings
 
@@ -50,6 +50,7 @@ def install_hardening(app: FastAPI, settings: Settings) -> None:
         key_hashes=settings.api_keys,
         metrics_require_key=settings.metrics_require_key,
         metrics=metrics,
+        limiter=limiter,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 

@@ -14,11 +14,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from service.http.auth import is_protected_path
 from service.http.deps import SettingsDep
 from service.http.llm_gate import GatedLLMClient, LLMGate
 from service.http.metrics import Metrics
-from service.http.ratelimit import RateLimiter, client_identity
+from service.http.ratelimit import RateLimiter, client_identity, is_protected_path
 from service.rewrite.llm.client import LiteLLMClient
 from service.rewrite.llm.router import parse_fallbacks
 from service.rewrite.port import LLMClient

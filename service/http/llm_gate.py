@@ -130,6 +130,11 @@ class GatedLLMClient:
         self.identity = identity
         self._charged = False
 
+    async def charge(self) -> None:
+        """Charge the client's LLM rate limit now (once per request), before the request's CPU work, so a
+        client over its limit costs no guard work: :class:`LLMRateLimited` when it is over."""
+        await self._charge()
+
     async def _charge(self) -> None:
         if self.limiter is None or self._charged:
             return

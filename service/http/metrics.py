@@ -158,6 +158,16 @@ def record_rewrite(request: Request, result: Any) -> None:
     metrics.observe_verdicts("rewrite", verdicts)
 
 
+# The method label takes its values from this fixed set; a made-up method ("X00000") is `other`, so a
+# client cannot grow the metrics with labels of its choosing.
+METHOD_LABELS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(scope: Scope) -> str:
+    method = scope.get("method", "")
+    return method if method in METHOD_LABELS else "other"
+
+
 def route_label(scope: Scope, known_paths: frozenset[str]) -> str:
     """The matched route's path template (``/v1/verify``), or ``<unmatched>``."""
     route = scope.get("route")
@@ -206,7 +216,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             self.metrics.http_in_flight.dec()
-            method = scope.get("method", "")
+            method = method_label(scope)
             route = route_label(scope, self._paths(scope))
             self.metrics.http_requests.labels(method=method, route=route, status=str(status)).inc()
             self.metrics.http_duration.labels(method=method, route=route).observe(time.perf_counter() - started)

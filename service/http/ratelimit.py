@@ -36,7 +36,6 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.http.auth import is_protected_path
 from service.http.metrics import Metrics
 from service.http.problems import ProblemError, problem_response
 from service.settings import Settings
@@ -172,6 +171,27 @@ class RateLimiter:
                 await close()
 
 
+async def rate_limited_response(exc: RateLimited, scope: Scope, receive: Receive, send: Send) -> None:
+    """Send the 429 problem+json of ``exc``."""
+    problem = rate_limited_problem(exc)
+    await problem_response(
+        scope,
+        status=problem.status,
+        title=problem.title,
+        detail=problem.detail,
+        type=problem.type,
+        extra=problem.extra,
+        headers=problem.headers,
+    )(scope, receive, send)
+
+
+def is_protected_path(path: str, *, metrics_require_key: bool = False) -> bool:
+    """Whether ``path`` needs an API key (when keys are configured) and counts against the request limit."""
+    if path.startswith("/v1/"):
+        return not path.startswith("/v1/chatops/")
+    return metrics_require_key and path == "/metrics"
+
+
 class RateLimitMiddleware:
     """Pure ASGI middleware: the per-client request limit on protected routes (429 problem+json)."""
 
@@ -189,15 +209,6 @@ class RateLimitMiddleware:
             try:
                 await self.limiter.hit("requests", client_identity(scope))
             except RateLimited as exc:
-                problem = rate_limited_problem(exc)
-                await problem_response(
-                    scope,
-                    status=problem.status,
-                    title=problem.title,
-                    detail=problem.detail,
-                    type=problem.type,
-                    extra=problem.extra,
-                    headers=problem.headers,
-                )(scope, receive, send)
+                await rate_limited_response(exc, scope, receive, send)
                 return
         await self.app(scope, receive, send)

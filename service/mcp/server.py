@@ -43,7 +43,7 @@ from service.contract.coach import QuestionOut, QuestionsRequest, QuestionsRespo
 from service.contract.models import VerifyRequest, VerifyResponse, limit_errors
 from service.contract.resume import CheckEditRequest, ResumeCheckResponse, check_edit_limit_errors
 from service.contract.rewrite import RewriteRequest, RewriteResponse, rewrite_limit_errors
-from service.contract.rewriting import posting_match, run_rewrite
+from service.contract.rewriting import read_request, run_rewrite
 from service.contract.verification import run_verify
 from service.http.llm_client import llm_client_from_settings
 from service.http.problems import public_errors
@@ -133,9 +133,9 @@ def build_tools(settings: Settings, llm_factory: LLMFactory = llm_client_from_se
         _refuse(errors)
         if not llm:
             llm.append(llm_factory(settings))
-        posting = posting_match(request)
-        result = await run_rewrite(llm[0], request, settings, posting)
-        return RewriteResponse.from_result(result, None, request, posting)
+        reading = await run_in_threadpool(read_request, request)  # CPU work, off the event loop
+        result = await run_rewrite(llm[0], request, settings, reading)
+        return RewriteResponse.from_result(result, None, request, reading.posting, reading.questions)
 
     return [
         ToolSpec(

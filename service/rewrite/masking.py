@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from service.guard.redaction import compile_terms, placeholder
 
@@ -12,7 +12,10 @@ class Masker:
     seen first) becomes ``[[REDACTED_i]]`` wherever it appears as a whole word, with the guard's
     matching rules (possessive and plural endings are part of the match and masked with it)."""
 
-    def __init__(self, redact: Iterable[str]) -> None:
+    def __init__(self, redact: Iterable[str], *, aliases: Sequence[tuple[str, str]] = ()) -> None:
+        """``aliases``: ``(alias, wording)`` pairs; an alias is masked like the term that ``wording`` holds
+        (e.g. ``PostgreSQL``, the guard's name for a redacted ``postgres``), so no text sent to the model
+        names a redacted term under another name."""
         terms: dict[str, str] = {}
         for raw in redact:
             term = " ".join(raw.split())
@@ -23,6 +26,11 @@ class Masker:
         # longest first, so "Acme Corp" wins over "Acme" when both could explain a match
         by_length = sorted(range(len(self.terms)), key=lambda i: len(self.terms[i]), reverse=True)
         self._term_patterns = [(i, compile_terms([self.terms[i]])) for i in by_length]
+        self._aliases = [
+            (pattern, self._placeholder_for(wording))
+            for alias, wording in aliases
+            if alias.casefold() not in terms and (pattern := compile_terms([alias])) is not None
+        ]
 
     def _placeholder_for(self, matched: str) -> str:
         for index, pattern in self._term_patterns:
@@ -33,4 +41,7 @@ class Masker:
     def mask(self, text: str) -> str:
         if self._pattern is None:
             return text
-        return self._pattern.sub(lambda m: self._placeholder_for(m.group()), text)
+        text = self._pattern.sub(lambda m: self._placeholder_for(m.group()), text)
+        for pattern, shown in self._aliases:
+            text = pattern.sub(shown, text)
+        return text

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from anyio import to_thread
 
 from service.guard import EvidenceItem, Facts, Violation, check_bullet, extract_facts
 from service.rewrite.grounding import Grounding
@@ -219,6 +220,8 @@ async def rewrite(
     budget_s: float | None = None,
     prompts_dir: Path = PROMPTS_DIR,
     posting_terms: Sequence[tuple[str, str]] = (),
+    facts: Facts | None = None,
+    max_bullet_chars: int = 1_000,
 ) -> RewriteResult:
     """Turn notes into at most ``max_bullets`` guarded resume bullets.
 
@@ -231,11 +234,20 @@ async def rewrite(
     input supports (:func:`service.coach.match_posting`): when the prompt version has a ``posting.md``,
     they are listed for the model, which may then use the posting's wording. Terms the input does not
     support are never passed; the guard still checks every bullet against the input alone.
+
+    ``facts``: the guard's facts of these same notes, evidence and redact terms, when the caller has them
+    (the notes are then read once per rewrite). ``max_bullet_chars`` bounds a model bullet like an input
+    bullet: a longer one makes the reply unusable (a format error), and the guard never reads it.
+
+    The guard's work (reading the input, checking each reply's bullets) runs in a worker thread, so a big
+    request does not stall the event loop and the other requests on it.
     """
     _check_arguments(evidence, max_bullets, max_reasks)
     version = prompt_version or latest_prompt_version(prompts_dir)
     template = load_prompt(version, prompts_dir)
-    request = _prepare(template, notes, evidence, redact, max_bullets, posting_terms)  # mask, build the prompt
+    request = await to_thread.run_sync(  # mask, build the prompt: CPU work, off the event loop
+        _prepare, template, notes, evidence, redact, max_bullets, posting_terms, facts, max_bullet_chars
+    )
     progress = _Progress(max_bullets, model)
     budget = _Budget(budget_s, time.monotonic())
     retry_tail: list[dict[str, str]] = []
@@ -245,7 +257,8 @@ async def rewrite(
         reply = await _ask(llm, messages, request.schema, model, temperature, timeout, budget, attempt)
         if reply is None:  # the budget ran out
             break
-        parsed, errors, refused_now = _judge(reply, request, progress)  # parse and validate, guard and ground
+        # parse and validate, guard and ground: CPU work, off the event loop
+        parsed, errors, refused_now = await to_thread.run_sync(_judge, reply, request, progress)
         _log_attempt(attempt, parsed, refused_now, progress)
         if progress.done:
             break
@@ -275,6 +288,7 @@ class _Request:
     grounding: Grounding
     masker: Masker
     sources: _Sources
+    max_bullet_chars: int
 
 
 def _prepare(
@@ -284,10 +298,13 @@ def _prepare(
     redact: Sequence[str],
     max_bullets: int,
     posting_terms: Sequence[tuple[str, str]],
+    facts: Facts | None = None,
+    max_bullet_chars: int = 1_000,
 ) -> _Request:
-    facts = extract_facts(notes, evidence, redact)  # the ORIGINAL inputs: the guard's truth
+    if facts is None:
+        facts = extract_facts(notes, evidence, redact)  # the ORIGINAL inputs: the guard's truth
     grounding = Grounding([notes, *(e.text for e in evidence)])
-    masker = Masker(redact)
+    masker = Masker(redact, aliases=_redacted_aliases(facts, Masker(redact)))
     sources = _Sources(evidence, masker)
     values = {
         "notes": masker.mask(notes.strip()),
@@ -298,7 +315,20 @@ def _prepare(
         "posting_terms": _posting_listing(posting_terms, masker),
     }
     messages = _prompt_messages(template, values)
-    return _Request(messages, request_schema(list(sources.shown)), facts, grounding, masker, sources)
+    schema = request_schema(list(sources.shown))
+    return _Request(messages, schema, facts, grounding, masker, sources, max_bullet_chars)
+
+
+def _redacted_aliases(facts: Facts, masker: Masker) -> list[tuple[str, str]]:
+    """``(canonical name, input wording)`` of every technology the input names only through a redact term:
+    the guard's hints name technologies canonically ("The input names PostgreSQL" for a redacted
+    "postgres"), so the feedback of a re-ask masks the canonical name too."""
+    out: dict[str, str] = {}
+    for source in facts.sources:
+        for mention in source.analysis.techs:
+            if masker.mask(mention.text) != mention.text:
+                out.setdefault(mention.name, mention.text)
+    return list(out.items())
 
 
 def _prompt_messages(template: PromptTemplate, values: Mapping[str, str]) -> tuple[dict[str, str], ...]:
@@ -383,7 +413,7 @@ def _judge(
     """Parse and validate one reply, then guard and ground each of its new bullets: accepted ones join
     ``progress`` (up to ``max_bullets``). The parsed reply, its format errors and the bullets it had refused."""
     progress.replies.append(reply)
-    parsed, errors = parse_reply(reply.content)
+    parsed, errors = parse_reply(reply.content, max_bullet_chars=request.max_bullet_chars)
     refused_now: list[RejectedBullet] = []
     if parsed is None:
         progress.reply_errors = errors

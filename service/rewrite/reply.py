@@ -83,8 +83,37 @@ def _json_path(path: Iterable[Any]) -> str:
     return out or "reply"
 
 
-def parse_reply(content: str) -> tuple[RewriteReply | None, tuple[str, ...]]:
-    """Parse and validate a reply: ``(reply, ())`` or ``(None, errors)``. Strips a ```json fence."""
+# A reply is at most 8 bullets of ``max_bullet_chars`` each plus their JSON: anything much longer is refused
+# unread (a buggy or hostile model's 1 MB answer costs no parsing).
+_REPLY_OVERHEAD_CHARS = 2_000
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+# What a broken schema rule is called in an error (never the model's value: errors are shown in a 200
+# response and sent back to the model, and the value may be an invented claim).
+_RULES = {
+    "type": "has the wrong type",
+    "required": "lacks a required field",
+    "additionalProperties": "has a field the schema does not allow",
+    "enum": "is not one of the allowed values",
+    "minItems": "has too few items",
+    "maxItems": "has too many items",
+    "minLength": "is too short",
+    "maxLength": "is too long",
+}
+
+
+def _rule_error(path: Iterable[Any], rule: str) -> str:
+    return _clip(f"{_json_path(path)}: {_RULES.get(rule, f'breaks the schema rule {rule!r}')}", _MAX_ERROR_CHARS)
+
+
+def parse_reply(content: str, *, max_bullet_chars: int | None = None) -> tuple[RewriteReply | None, tuple[str, ...]]:
+    """Parse and validate a reply: ``(reply, ())`` or ``(None, errors)``. Strips a ```json fence.
+
+    Errors name the path and the rule, never the model's text. A reply that is not JSON, nests too deep,
+    holds an integer too long to read, a lone surrogate (text that cannot be encoded), or a bullet longer
+    than ``max_bullet_chars`` is an error like any other, never an exception."""
+    if max_bullet_chars is not None and len(content) > 8 * max_bullet_chars + _REPLY_OVERHEAD_CHARS:
+        return None, (f"The reply is too long; each bullet has at most {max_bullet_chars} characters.",)
     text = content.strip()
     fenced = _FENCE_RE.search(text)
     if fenced:
@@ -95,16 +124,29 @@ def parse_reply(content: str) -> tuple[RewriteReply | None, tuple[str, ...]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, (f"The reply is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).",)
-    schema_errors = sorted(_reply_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if schema_errors:
-        return None, tuple(
-            _clip(f"{_json_path(e.absolute_path)}: {e.message}", _MAX_ERROR_CHARS)
-            for e in schema_errors[:_MAX_REPLY_ERRORS]
-        )
+    except RecursionError:
+        return None, ("The reply nests too deep; answer with the flat JSON object of the schema.",)
+    except ValueError:  # an integer beyond Python's digit limit
+        return None, ("The reply holds a number too long to read; answer with the JSON object of the schema.",)
     try:
-        return RewriteReply.model_validate(data), ()
+        schema_errors = sorted(_reply_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    except RecursionError:
+        return None, ("The reply nests too deep; answer with the flat JSON object of the schema.",)
+    if schema_errors:
+        return None, tuple(_rule_error(e.absolute_path, str(e.validator)) for e in schema_errors[:_MAX_REPLY_ERRORS])
+    try:
+        parsed = RewriteReply.model_validate(data)
     except ValidationError as exc:
         return None, tuple(
             _clip(f"{_json_path(err['loc'])}: {err['msg']}", _MAX_ERROR_CHARS)
-            for err in exc.errors()[:_MAX_REPLY_ERRORS]
+            for err in exc.errors(include_input=False, include_url=False)[:_MAX_REPLY_ERRORS]
         )
+    errors: list[str] = []
+    for index, bullet in enumerate(parsed.bullets):
+        if max_bullet_chars is not None and len(bullet.text) > max_bullet_chars:
+            errors.append(f"bullets[{index}].text: is too long (at most {max_bullet_chars} characters)")
+        if _SURROGATE_RE.search(bullet.text) or any(_SURROGATE_RE.search(s) for s in bullet.sources):
+            errors.append(f"bullets[{index}]: holds a lone surrogate (text that is not valid Unicode)")
+    if errors:
+        return None, tuple(errors[:_MAX_REPLY_ERRORS])
+    return parsed, ()

@@ -182,4 +182,5 @@ def test_mattermost_escapes_markdown() -> None:
 
     text = _mattermost.render_report(Report("t", (hostile,), (), "s"))["text"]
 
-    assert r"- \*\*Led\*\* \[all\]\(https://evil.example\) \`x\` \<b\> \#1 \_y\_ \~z\~ \| @channel" in text
+    # "@" + a zero-width space: shown as written, mentions no one
+    assert r"- \*\*Led\*\* \[all\]\(https://evil.example\) \`x\` \<b\> \#1 \_y\_ \~z\~ \| @" + "\u200bchannel" in text

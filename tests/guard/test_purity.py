@@ -23,6 +23,7 @@ ALLOWED_STDLIB = frozenset(
         "collections.abc",
         "importlib.resources",
         "typing",
+        "unicodedata",  # Unicode normalization of redact terms: pure tables, no I/O, no clock
         "__future__",
     }
 )

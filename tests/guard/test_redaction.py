@@ -283,3 +283,38 @@ def test_a_masking_placeholder_in_a_bullet_is_one_redacted_violation(bullet: str
     result = run("debugged a memory leak with Dana", bullet, redact=("Dana",))
     assert [(v.kind, v.text) for v in result.violations] == [("redacted", placeholder)], explain(result)
     assert_spans(result)
+
+
+# --- Unicode spellings (issue 18, item 11): compared under NFKC + full case folding, spans exact -------------
+
+UNICODE_SPELLINGS = [
+    pytest.param("Zoë", "Paired with Zoe\u0308 on the fix.", "Zoe\u0308", id="nfd-spelling"),
+    pytest.param("Straße", "Moved the STRASSE service to Go.", "STRASSE", id="sharp-s-as-ss"),
+    pytest.param("STRASSE", "Moved the Straße service to Go.", "Straße", id="ss-as-sharp-s"),
+    pytest.param("Acme", "Built the \u0410cme importer.", "\u0410cme", id="cyrillic-a-for-latin-a"),
+    pytest.param("Acme", "Built the Ac\u200dme importer.", "Ac\u200dme", id="zero-width-joiner"),
+    pytest.param("Acme", "Built the \uff21\uff43\uff4d\uff45 importer.", "\uff21\uff43\uff4d\uff45", id="fullwidth"),
+]
+
+
+@pytest.mark.parametrize(("term", "bullet", "span"), UNICODE_SPELLINGS)
+def test_another_spelling_of_a_redacted_term_is_refused_at_its_exact_span(term: str, bullet: str, span: str) -> None:
+    result = verify("notes", [], [term], [bullet])[0]
+
+    redacted = [v for v in result.violations if v.kind == "redacted"]
+    assert [(v.text, bullet[v.start : v.end]) for v in redacted] == [(span, span)], explain(result)
+
+
+@pytest.mark.parametrize(
+    "bullet",
+    [
+        "Debugged it with [[REDACTED-1]].",
+        "Debugged it with \uff3b\uff3b\uff32\uff25\uff24\uff21\uff23\uff34\uff25\uff24_1\uff3d\uff3d.",
+        "Debugged it with REDACTED 2.",
+    ],
+    ids=["hyphen", "fullwidth", "space"],
+)
+def test_a_mangled_placeholder_is_refused(bullet: str) -> None:
+    result = verify("notes", [], ["Dana"], [bullet])[0]
+
+    assert [v.kind for v in result.violations] == ["redacted"], explain(result)

@@ -74,7 +74,9 @@ def test_happy_path(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -
 
 
 def test_options_reach_the_model(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -> None:
-    client, fake = rewrite_client(reply((ACCEPTED_BULLET, ["notes"], "reliability")), llm_timeout_s=7.0)
+    client, fake = rewrite_client(
+        reply((ACCEPTED_BULLET, ["notes"], "reliability")), llm_timeout_s=7.0, allowed_models=["openai/other"]
+    )
     body = {**REWRITE_BODY, "options": {"max_bullets": 1, "model": "openai/other", "temperature": 1.5, "prompt": "v1"}}
 
     response = client.post("/v1/rewrite", json=body)

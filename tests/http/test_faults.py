@@ -201,7 +201,7 @@ def test_an_upstream_slower_than_the_rewrite_budget_is_a_504(model_server: respx
             json.dumps({"bullets": [{"text": ACCEPTED_BULLET, "sources": ["notes"], "proof_area": "api"}] * 9}),
             "bullets",
         ),
-        (json.dumps({"bullets": [], "verdict": "accepted", "skip_guard": True}), "Additional properties"),
+        (json.dumps({"bullets": [], "verdict": "accepted", "skip_guard": True}), "a field the schema does not allow"),
         ("null", "reply"),
         ("[]", "reply"),
     ],

@@ -122,7 +122,8 @@ def test_llm_errors_are_counted_by_kind() -> None:
 
 
 def test_a_model_the_operator_did_not_configure_is_labelled_other() -> None:
-    client, fake = rewrite_client(reply((ACCEPTED_BULLET, ["notes"], "reliability")))
+    allowed = [MODEL, "openai/client-chosen-9000"]  # allowed for requests, not the model or a fallback
+    client, fake = rewrite_client(reply((ACCEPTED_BULLET, ["notes"], "reliability")), allowed_models=allowed)
     body = {**REWRITE_BODY, "options": {"max_bullets": 1, "model": "openai/client-chosen-9000"}}
 
     assert client.post("/v1/rewrite", json=body).status_code == 200

@@ -158,7 +158,8 @@ async def test_schema_invalid_reply_is_a_failed_attempt_with_its_errors_fed_back
     assert (result.attempts, result.schema_valid_attempts) == (2, 1)
     # the invalid reply's errors are kept even though a later attempt succeeded
     assert len(result.reply_errors) == 1
-    assert result.reply_errors[0].startswith("bullets[0].proof_area: 'marketing' is not one of")
+    # the path and the rule, never the model's value (an invented claim must not reach the response)
+    assert result.reply_errors[0] == "bullets[0].proof_area: is not one of the allowed values"
     feedback = llm.calls[1].messages[3]["content"]
     assert "bullets[0].proof_area" in feedback
     assert llm.calls[1].messages[2]["content"] == invalid
@@ -170,8 +171,8 @@ async def test_schema_invalid_reply_is_a_failed_attempt_with_its_errors_fed_back
         ("Sure! Here are your bullets: 1. Helped debug a leak", "not valid JSON"),
         ("", "empty"),
         ("   \n", "empty"),
-        ('{"bullets": [], "note": "extra"}', "Additional properties are not allowed"),
-        ('["not", "an", "object"]', "is not of type 'object'"),
+        ('{"bullets": [], "note": "extra"}', "a field the schema does not allow"),
+        ('["not", "an", "object"]', "reply: has the wrong type"),
         ('{"bullets": [{"text": "x", "sources": [], "proof_area": "api"}]}', "bullets[0].sources"),
     ],
 )

@@ -9,6 +9,7 @@ background job that posts its result to the command's ``response_url``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from slack_sdk.signature import Clock
 
 from service.chatops import chatops_state
-from service.chatops._auth import mattermost_refusal, slack_refusal
+from service.chatops._auth import SeenSignatures, mattermost_refusal, slack_refusal
 from service.chatops._deliver import allowed_response_url, post_reply
 from service.chatops._run import MATTERMOST, SLACK, Job, Platform, run_job
 from service.chatops._slack import unescape
@@ -122,14 +123,32 @@ async def _verified_form(
     return _parse_form(request, body)
 
 
+def slack_replays(app: FastAPI) -> SeenSignatures:
+    """The app's memory of accepted Slack signatures (created on first use)."""
+    seen = getattr(app.state, "slack_replays", None)
+    if not isinstance(seen, SeenSignatures):
+        seen = SeenSignatures()
+        app.state.slack_replays = seen
+    return seen
+
+
 async def verified_slack_form(request: Request, settings: SettingsDep, clock: SlackClockDep) -> SlashCommandForm:
     """The Slack request's form, once its signature is verified (401 otherwise, 404 when not configured)."""
+
+    def refusal(body: bytes, secret: str) -> str | None:
+        reason = slack_refusal(body, request.headers, signing_secret=secret, clock=clock)
+        if reason is None and not slack_replays(request.app).first_time(
+            request.headers.get("x-slack-signature", ""), clock.now()
+        ):
+            return "replayed"
+        return reason
+
     return await _verified_form(
         request,
         settings.slack_signing_secret,
-        lambda body, secret: slack_refusal(body, request.headers, signing_secret=secret, clock=clock),
+        refusal,
         platform="slack",
-        detail="The request is not from Slack: its signature is missing, wrong, or older than 5 minutes.",
+        detail="The request is not from Slack: its signature is missing, wrong, older than 5 minutes, or replayed.",
         scheme='Slack-Signature realm="slack"',
     )
 
@@ -229,6 +248,16 @@ async def mattermost_command(
     )
 
 
+_COMMAND_RE = re.compile(r"/[A-Za-z0-9_-]{1,32}")
+
+
+def shown_command(command: str) -> str:
+    """The command as quoted back in an ack: the form's ``command`` when it is a plain ``/name``, else
+    ``/bullets`` (the field is the sender's; it must not put a link or markup into the service's reply)."""
+    command = command.strip()
+    return command if _COMMAND_RE.fullmatch(command) else "/bullets"
+
+
 def _handle(
     platform: Platform,
     form: SlashCommandForm,
@@ -246,6 +275,7 @@ def _handle(
     def ack(message: str, *, warning: bool = False) -> ChatReply:
         return ChatReply.model_validate(platform.render_message(message, warning=warning))
 
+    form = form.model_copy(update={"command": shown_command(form.command)})
     help_hint = f" Send `{form.command} help` for the format."
     if len(text) > settings.chatops_max_text_chars:
         _log.info("chatops_input_refused", reason="text_too_long", n_chars=len(text))

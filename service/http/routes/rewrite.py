@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Annotated, Any
 
 import structlog
+from anyio import to_thread
 from fastapi import APIRouter, Body, Request
 
 from service.contract.models import ValidationProblem
 from service.contract.rewrite import RewriteRequest, RewriteResponse, rewrite_limit_errors
-from service.contract.rewriting import posting_match, run_rewrite
+from service.contract.rewriting import read_request, run_rewrite
 from service.http.deps import SettingsDep
+from service.http.hardening import known_models
 from service.http.llm_client import LLMClientDep
+from service.http.llm_gate import GatedLLMClient
 from service.http.metrics import record_rewrite
 from service.http.problems import ProblemError, request_id_of
 from service.http.routes._shared import problem_doc, refuse_limit_errors
 from service.rewrite.llm.errors import LLMError, LLMMisconfigured
 from service.rewrite.prompts import prompt_versions
+from service.settings import Settings
 
 router = APIRouter(tags=["rewrite"])
 _log = structlog.get_logger("bulletguard.rewrite")
@@ -59,12 +64,44 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The longest Retry-After relayed to a client: an upstream's "1e12" or "inf" is not ours to repeat.
+MAX_RETRY_AFTER_S = 600
+
+
+def retry_after_header(seconds: float) -> str:
+    """Whole seconds for a ``Retry-After`` header, between 0 and :data:`MAX_RETRY_AFTER_S` (any float)."""
+    if not math.isfinite(seconds):
+        return str(MAX_RETRY_AFTER_S if seconds > 0 else 0)
+    return str(max(0, min(MAX_RETRY_AFTER_S, math.ceil(seconds))))
+
+
 def _problem_from(exc: LLMError) -> ProblemError:
     headers = {}
     if exc.status in (429, 503) and exc.retry_after_s is not None:
-        headers["Retry-After"] = str(math.ceil(exc.retry_after_s))
+        headers["Retry-After"] = retry_after_header(exc.retry_after_s)
     extra = {"setting": exc.setting} if isinstance(exc, LLMMisconfigured) else None
     return ProblemError(exc.status, exc.title, exc.message, type=exc.slug, extra=extra, headers=headers)
+
+
+def allowed_models(settings: Settings) -> list[str]:
+    """The models a request may choose with ``options.model``: ``allowed_models`` when set, else the
+    configured model and its fallbacks."""
+    return list(settings.allowed_models) or known_models(settings)
+
+
+def model_errors(body: RewriteRequest, settings: Settings) -> list[dict[str, Any]]:
+    """A 422 error for an ``options.model`` that is not on the allow-list (a key holder must not make the
+    service call any provider litellm knows)."""
+    model = body.options.model
+    if model is None or model in allowed_models(settings):
+        return []
+    return [
+        {
+            "loc": ("body", "options", "model"),
+            "msg": "Not an allowed model; allowed: " + ", ".join(allowed_models(settings)),
+            "type": "model_not_allowed",
+        }
+    ]
 
 
 @router.post(
@@ -99,11 +136,15 @@ async def rewrite_notes(
                 "type": "unknown_prompt_version",
             }
         )
+    errors += model_errors(body, settings)
     refuse_limit_errors(errors)
 
-    posting = posting_match(body)  # once: for the prompt and for the answer's `match`
     try:
-        result = await run_rewrite(llm, body, settings, posting)
+        if isinstance(llm, GatedLLMClient):
+            await llm.charge()  # the LLM rate limit first: a client over it costs no CPU work
+        # read once, off the event loop: facts for the guard, the posting match, the questions
+        reading = await to_thread.run_sync(read_request, body)
+        result = await run_rewrite(llm, body, settings, reading)
     except LLMError as exc:
         _log.warning("rewrite_failed", error=type(exc).__name__, status=exc.status)
         raise _problem_from(exc) from exc
@@ -120,4 +161,7 @@ async def rewrite_notes(
         has_job_description=body.job_description is not None,
     )
     # warnings per accepted bullet and questions: computed here, from the request
-    return RewriteResponse.from_result(result, request_id_of(request.scope), body, posting)
+    build = partial(
+        RewriteResponse.from_result, result, request_id_of(request.scope), body, reading.posting, reading.questions
+    )
+    return await to_thread.run_sync(build)  # the lint of each accepted bullet: CPU work too

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -134,7 +135,13 @@ def retry_after_s(exc: BaseException) -> float | None:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError):
             return None
-    return max(0.0, seconds)
+    if math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)  # "inf" and "1e12" are a server's bug, not a wait
+
+
+# The longest Retry-After read from a server (an hour); the API relays at most service.http's cap.
+MAX_RETRY_AFTER_S = 3600.0
 
 
 class _RetryAfterOrBackoff(wait_base):

@@ -1,0 +1,115 @@
+"""Items 7 and 17 of issue 18 on a real uvicorn server (loopback, a port of its own) with the options
+``bulletguard serve`` uses: a body one byte over the limit sent eagerly gets a readable 413, a body that
+never finishes gets a 408, and forwarded headers are not trusted unless a proxy is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+import uvicorn
+
+from service.cli import server_limits
+from service.http.app import create_app
+from service.settings import Settings
+
+
+@contextmanager
+def serving(**overrides: Any) -> Iterator[int]:
+    """A uvicorn server in a thread on a free loopback port, configured like ``bulletguard serve``."""
+    settings = Settings(**overrides)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        partial(create_app, settings), factory=True, log_level="warning", access_log=False, **server_limits(settings)
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    try:
+        for _ in range(500):
+            if server.started:
+                break
+            threading.Event().wait(0.01)
+        assert server.started
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _exchange(port: int, request: bytes, *, timeout_s: float = 10.0) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as conn:
+        conn.sendall(request)
+        chunks = []
+        while True:
+            try:
+                chunk = conn.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _post(path: str, body: bytes, *, length: int | None = None, extra: str = "") -> bytes:
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body) if length is None else length}\r\n{extra}Connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def test_a_body_one_byte_over_the_limit_sent_eagerly_gets_a_readable_413() -> None:
+    limit = Settings().max_body_bytes  # the default, 256 KiB: more than one socket buffer
+    with serving() as port:
+        answer = _exchange(port, _post("/v1/verify", b"x" * (limit + 1)))
+
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"application/problem+json" in answer
+    assert f'"max_body_bytes":{limit}'.encode() in answer
+
+
+def test_a_body_that_never_finishes_gets_a_408_within_the_body_timeout() -> None:
+    with serving(body_timeout_s=0.5) as port:
+        answer = _exchange(port, _post("/v1/verify", b'{"notes": "hel', length=100), timeout_s=10)
+
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"application/problem+json" in answer
+
+
+def test_forwarded_for_is_ignored_by_default_so_the_per_ip_limit_holds() -> None:
+    body = b'{"notes": "helped", "bullets": ["Helped."]}'
+    with serving(rate_limit="2/minute") as port:
+        statuses = [
+            _exchange(port, _post("/v1/verify", body, extra=f"X-Forwarded-For: 10.0.0.{n}\r\n"))[9:12] for n in range(3)
+        ]
+
+    assert statuses == [b"200", b"200", b"429"]
+
+
+def test_forwarded_for_is_trusted_from_a_configured_proxy() -> None:
+    body = b'{"notes": "helped", "bullets": ["Helped."]}'
+    with serving(rate_limit="2/minute", forwarded_allow_ips=["127.0.0.1"]) as port:
+        statuses = [
+            _exchange(port, _post("/v1/verify", body, extra=f"X-Forwarded-For: 10.0.0.{n}\r\n"))[9:12] for n in range(3)
+        ]
+
+    assert statuses == [b"200", b"200", b"200"]  # three clients behind the proxy, one request each
+
+
+def test_serve_passes_the_connection_limits_to_uvicorn() -> None:
+    limits = server_limits(Settings(max_connections=7, keep_alive_s=3.0))
+
+    assert limits["limit_concurrency"] == 7
+    assert limits["timeout_keep_alive"] == 3.0
+    assert limits["proxy_headers"] is False
