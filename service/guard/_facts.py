@@ -101,6 +101,13 @@ def _literal_figures(
     joined = tokens.joined
     out: list[metric.Quantity] = []
     version_starts: set[int] | None = None
+    # words are met left to right, so the word's position and the quantities or technologies that may
+    # cover it are found by moving forward, never by searching from the start again (linear in the text)
+    qs = quantities
+    ts = sorted(techs, key=_tech_start) if len(techs) > 1 else techs
+    qi = ti = 0
+    k = 0  # position of the word starting at ``counted``
+    counted = 0
     m = _ASCII_DIGIT.search(joined)
     while m is not None:
         word_start = joined.rfind(" ", 0, m.start()) + 1
@@ -108,20 +115,16 @@ def _literal_figures(
         if word_end < 0:
             word_end = len(joined)
         if not joined[word_start:word_end].isdigit():
-            k = joined.count(" ", 0, word_start)  # the word's position
+            k += joined.count(" ", counted, word_start)  # the word's position
+            counted = word_start
             word = tokens.words[k]
             if _has_digit_and_letter(word):
                 start = tokens.starts[k]
-                covered = False  # plain loops: this runs per bullet, and generators cost more here
-                for q in quantities:
-                    if q.start <= start < q.end:
-                        covered = True
-                        break
-                else:
-                    for t in techs:
-                        if t.start <= start < t.end:
-                            covered = True
-                            break
+                while qi < len(qs) and qs[qi].end <= start:
+                    qi += 1
+                while ti < len(ts) and ts[ti].end <= start:
+                    ti += 1
+                covered = (qi < len(qs) and qs[qi].start <= start) or (ti < len(ts) and ts[ti].start <= start)
                 if not covered:
                     if version_starts is None:
                         version_starts = _version_starts(tokens.text, anchors)
@@ -131,6 +134,10 @@ def _literal_figures(
                         )
         m = _ASCII_DIGIT.search(joined, word_end)
     return out
+
+
+def _tech_start(t: tool.TechMention) -> int:
+    return t.start
 
 
 def _version_starts(text: str, anchors: frozenset[int]) -> set[int]:
