@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from service.guard import metric, ownership, redaction, scope, tool
@@ -23,6 +24,13 @@ class Analysis(NamedTuple):
     claims: tuple[ownership.Claim, ...]
 
 
+@cache
+def _glued_names() -> frozenset[str]:
+    """One-word technology names a version may be glued to ("JDK17", "Python3.11", "Java8"): read like
+    their spaced forms, for the tool check and so that the version is not read as a figure."""
+    return frozenset(key for key in tool.vocab().input_table if key.isalpha() and len(key) > 1)
+
+
 _DIGIT_AND_LETTER = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
 
 
@@ -34,7 +42,7 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     """Read ``text`` once. ``is_input``: notes or evidence, where every number counts as a fact and
     lower-case technology names are read more leniently; in a bullet a number right after a
     technology name is its version, not a metric."""
-    tokens = tokenize(plain(text))
+    tokens = tokenize(plain(text), _glued_names())
     techs = tool.find(tokens, in_input=is_input)
     tech_words: dict[int, str] = {}  # token position -> the technology it is part of
     ends: set[int] = set()
@@ -184,7 +192,16 @@ class Facts:
 class Lookup:
     """The facts arranged for checking bullets: indexes and the parts of hints that name the input."""
 
-    __slots__ = ("by_dim", "claim_index", "claim_says", "figures", "named_techs", "quantity_index", "redact_ascii")
+    __slots__ = (
+        "by_dim",
+        "claim_index",
+        "claim_says",
+        "figures",
+        "frequency",
+        "named_techs",
+        "quantity_index",
+        "redact_ascii",
+    )
 
     def __init__(
         self,
@@ -194,8 +211,13 @@ class Lookup:
         claims: Sequence[ownership.Claim],
         claim_sources: Sequence[Source],
         redact: Sequence[str],
+        sources: Sequence[Source] = (),
     ) -> None:
-        self.quantity_index = metric.QuantityIndex(quantities)
+        derived: list[metric.Derived] = []
+        for s in sources:
+            derived.extend(metric.derive(s.analysis.text, s.analysis.quantities))
+        self.quantity_index = metric.QuantityIndex(quantities, derived)
+        self.frequency = _frequency(sources)
         # hints quote the source of the first input quantity (or claim) equal to the one they name
         first_q: dict[metric.Quantity, int] = {}
         by_dim: dict[str, tuple[list[metric.Quantity], list[str]]] = {}
@@ -211,6 +233,22 @@ class Lookup:
         first_c: dict[ownership.Claim, int] = {}
         self.claim_says = tuple(claim_sources[first_c.setdefault(c, k)].says for k, c in enumerate(claims))
         self.redact_ascii = redaction.compile_terms_ascii(redact)  # the redact pattern for ASCII bullets
+
+
+def _frequency(sources: Sequence[Source]) -> tuple[str, frozenset[str]]:
+    """The input's first frequency hedge ("usually", "most weeks"; empty when none) and the absolute
+    frequencies it states itself ("every week")."""
+    hedge = ""
+    absolute: set[str] = set()
+    for s in sources:
+        tokens = s.analysis.tokens
+        for i, j, is_hedge in metric.frequencies(tokens):
+            phrase = " ".join(tokens.lowers[i:j])
+            if is_hedge:
+                hedge = hedge or tokens.text[tokens.starts[i] : tokens.ends[j - 1]]
+            else:
+                absolute.add(phrase)
+    return hedge, frozenset(absolute)
 
 
 def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Iterable[str] = ()) -> Facts:
@@ -244,5 +282,5 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
         claim_sources=tuple(c_sources),
         redact_pattern=redaction.compile_terms(redact),
         evidence_ids=frozenset(e.id for e in evidence),
-        lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact),
+        lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact, sources),
     )

@@ -109,7 +109,24 @@ class Tokens:
         return out
 
 
-def tokenize(text: str) -> Tokens:
+_GLUED = re.compile(r"([A-Za-z]{2,})(\d+(?:\.\d+)*)")
+
+
+def _glued_at(word: str, glued: frozenset[str]) -> int:
+    """Where a version glued to a name starts ("JDK17", "Python3.11", "Java8": 3, 6, 4), when the name is in
+    ``glued`` and the whole word is not (0 otherwise)."""
+    m = _GLUED.fullmatch(word)
+    if m is None:
+        return 0
+    low = word.lower()
+    if low in glued or m.group(1).lower() not in glued:
+        return 0
+    return m.end(1)
+
+
+def tokenize(text: str, glued: frozenset[str] = frozenset()) -> Tokens:
+    """Read ``text`` into words. ``glued``: lower-case names that may have a version glued to them; such a
+    word is read as two, name and version, as if a space stood between them ("JDK17" as "JDK 17")."""
     words: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -120,6 +137,15 @@ def tokenize(text: str) -> Tokens:
     # letters and digits is one word as it stands, only the others go through the word pattern
     for piece in text.split(" "):
         if piece.isalnum() and piece.isascii():
+            cut = _glued_at(piece, glued) if glued and not piece.isalpha() and piece[0].isalpha() else 0
+            if cut:
+                words.append(piece[:cut])
+                gap_texts.append(text[prev_end:pos])
+                starts.append(pos)
+                ends.append(pos + cut)
+                prev_end = pos + cut
+                piece = piece[cut:]
+                pos += cut
             words.append(piece)
             gap_texts.append(text[prev_end:pos])
             starts.append(pos)
@@ -129,7 +155,17 @@ def tokenize(text: str) -> Tokens:
             for m in _WORD.finditer(piece):
                 start, end = m.span()
                 start += pos
-                words.append(m.group())
+                word = m.group()
+                cut = _glued_at(word, glued) if glued and word[0].isalpha() and not word.isalpha() else 0
+                if cut:
+                    words.append(word[:cut])
+                    gap_texts.append(text[prev_end:start])
+                    starts.append(start)
+                    ends.append(start + cut)
+                    prev_end = start + cut
+                    word = word[cut:]
+                    start += cut
+                words.append(word)
                 gap_texts.append(text[prev_end:start])
                 starts.append(start)
                 prev_end = end + pos
