@@ -110,6 +110,7 @@ class Tokens:
 
 
 _GLUED = re.compile(r"([A-Za-z]{2,})(\d+(?:\.\d+)*)")
+_GLUED_ANYWHERE = re.compile(r"[A-Za-z][A-Za-z]\d")
 
 
 def _glued_at(word: str, glued: frozenset[str]) -> int:
@@ -122,6 +123,29 @@ def _glued_at(word: str, glued: frozenset[str]) -> int:
     if low in glued or m.group(1).lower() not in glued:
         return 0
     return m.end(1)
+
+
+def _split_glued(
+    words: list[str], starts: list[int], ends: list[int], gaps: list[str], glued: frozenset[str]
+) -> tuple[list[str], list[int], list[int], list[str]]:
+    """The words with each version glued to a name in ``glued`` split off as a word of its own."""
+    out_w: list[str] = []
+    out_s: list[int] = []
+    out_e: list[int] = []
+    out_g: list[str] = []
+    for word, start, end, gap in zip(words, starts, ends, gaps, strict=True):
+        cut = _glued_at(word, glued) if word[0].isalpha() and not word.isalpha() else 0
+        if cut:
+            out_w += (word[:cut], word[cut:])
+            out_s += (start, start + cut)
+            out_e += (start + cut, end)
+            out_g += (gap, "")
+        else:
+            out_w.append(word)
+            out_s.append(start)
+            out_e.append(end)
+            out_g.append(gap)
+    return out_w, out_s, out_e, out_g
 
 
 def tokenize(text: str, glued: frozenset[str] = frozenset()) -> Tokens:
@@ -137,15 +161,6 @@ def tokenize(text: str, glued: frozenset[str] = frozenset()) -> Tokens:
     # letters and digits is one word as it stands, only the others go through the word pattern
     for piece in text.split(" "):
         if piece.isalnum() and piece.isascii():
-            cut = _glued_at(piece, glued) if glued and not piece.isalpha() and piece[0].isalpha() else 0
-            if cut:
-                words.append(piece[:cut])
-                gap_texts.append(text[prev_end:pos])
-                starts.append(pos)
-                ends.append(pos + cut)
-                prev_end = pos + cut
-                piece = piece[cut:]
-                pos += cut
             words.append(piece)
             gap_texts.append(text[prev_end:pos])
             starts.append(pos)
@@ -155,17 +170,7 @@ def tokenize(text: str, glued: frozenset[str] = frozenset()) -> Tokens:
             for m in _WORD.finditer(piece):
                 start, end = m.span()
                 start += pos
-                word = m.group()
-                cut = _glued_at(word, glued) if glued and word[0].isalpha() and not word.isalpha() else 0
-                if cut:
-                    words.append(word[:cut])
-                    gap_texts.append(text[prev_end:start])
-                    starts.append(start)
-                    ends.append(start + cut)
-                    prev_end = start + cut
-                    word = word[cut:]
-                    start += cut
-                words.append(word)
+                words.append(m.group())
                 gap_texts.append(text[prev_end:start])
                 starts.append(start)
                 prev_end = end + pos
@@ -173,6 +178,8 @@ def tokenize(text: str, glued: frozenset[str] = frozenset()) -> Tokens:
         pos += len(piece) + 1
     if not words:
         return Tokens(text, words, [], [], [], [])
+    if glued and _GLUED_ANYWHERE.search(text) is not None:
+        words, starts, ends, gap_texts = _split_glued(words, starts, ends, gap_texts, glued)
     joined = " ".join(words).lower()
     lowers = joined.split(" ")  # words hold no spaces, and lower() keeps their length
     gaps = list(map(_GAP_KINDS.__getitem__, gap_texts))

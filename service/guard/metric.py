@@ -38,7 +38,6 @@ class Quantity(NamedTuple):
     # lower_eq ("40+"), upper ("under 40"), upper_eq ("at most 40"), cap ("up to 40"), hedged (input only:
     # "maybe 40", or in a clause that calls itself an estimate)
     qual: str = ""
-    step: float = 0.0  # the precision the figure is written to, in ``value``'s unit (0: exact as a word)
 
     @property
     def bare(self) -> bool:
@@ -86,6 +85,8 @@ class _Vocab:
     change_before: frozenset[str]
     change_after: frozenset[str]
     frequency: PhraseTable  # frequency hedges ("h") and absolute frequencies ("a")
+    cue_last_words: frozenset[str]  # the last word of each cue before a figure (a quick test before the search)
+    cue_signs: frozenset[str]  # the last character of each cue before a figure that is a sign ("~", "<")
 
 
 def _alt(words: list[str], *, ignorecase: bool = True) -> str:
@@ -225,6 +226,10 @@ def vocab() -> _Vocab:
         pair_cues=frozenset(qual["pair_cues"]),
         change_before=frozenset(qual["change_before"]),
         change_after=frozenset(qual["change_after"]),
+        cue_last_words=frozenset(
+            c.split()[-1].rstrip(".") for c in qual_classes if c[:1].isalnum() and c.split()[-1].rstrip(".")
+        ),
+        cue_signs=frozenset(c[-1] for c in qual_classes if not c[:1].isalnum()),
         frequency=PhraseTable(
             {
                 **{norm_phrase(p): "a" for p in qual["absolute_frequencies"]},
@@ -507,12 +512,12 @@ _HEDGED = frozenset({"approx", "near", "hedged"})
 _WINDOW = 28  # characters before a figure searched for a qualifier ("in the ballpark of" is 18)
 
 
-def _step(q: Quantity, kind_word: bool) -> float:
+def _step(q: Quantity) -> float:
     """The precision ``q`` is written to, in its value's unit: "67%" -> 1, "1.25 s" -> 0.01 s, "50k" -> 1,000.
     A multiplier word ("halved", "tripled") allows 5% either way; other number words are exact."""
     m = _FIRST_DIGITS.search(q.text)
     if m is None:
-        return abs(q.value) * 0.1 if kind_word and q.dim == "multiplier" else 0.0
+        return abs(q.value) * 0.1 if q.dim == "multiplier" else 0.0
     written = float(m.group(1).replace(",", "") + ("." + m.group(2) if m.group(2) else ""))
     if not written:
         return 0.0
@@ -536,7 +541,10 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
             prev = None
             continue
         qual = ""
-        m = before.search(text, max(0, q.start - _WINDOW), q.start)
+        tail = text[max(0, q.start - _WINDOW) : q.start].rsplit(None, 1)
+        m = None
+        if tail and (tail[-1][-1:] in v.cue_signs or tail[-1].rstrip(".").lower() in v.cue_last_words):
+            m = before.search(text, max(0, q.start - _WINDOW), q.start)
         if m is not None:
             cue = _cue_key(m.group("w") or m.group("s"))
             qual = classes.get(cue, "")
@@ -553,9 +561,8 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
             qual = prev.qual  # "~400 -> 650 msgs/s", "from about 400 to 650"
         if hedged_from is not None and qual not in _HEDGED and _in_hedged_clause(q.start, hedged_from):
             qual = "hedged"
-        step = _step(q, not q.text[:1].isdigit() and q.text[:1] not in _CURRENCY_SIGNS)
-        if qual or step:
-            q = q._replace(qual=qual, step=step)
+        if qual:
+            q = q._replace(qual=qual)
             qs[k] = q
         prev = q
     return qs
@@ -745,7 +752,8 @@ class QuantityIndex:
         hints: dict[str, list[tuple[float, int]]] = {}
         for k, d in enumerate(derived):
             classes["dh" if d.hedged else "dx"].setdefault(d.dim, []).append(d.value)
-            hints.setdefault(d.dim, []).append((d.value, k))
+            if d.what in ("cut", "rise", "ratio"):  # what a hint can show as arithmetic
+                hints.setdefault(d.dim, []).append((d.value, k))
         for group in classes.values():
             for values in group.values():
                 values.sort()
@@ -849,15 +857,31 @@ def supports(q: Quantity, index: QuantityIndex, qual: str | None = None) -> bool
         return q.literal in index.vague_literals or _any(index.numbers, q.low, q.high - 1e-9 * q.high)
     classes = index.classes
     qual = q.qual if qual is None else qual
-    keys = (dim, "r:" + dim)
-    for cls, lo, hi in _intervals(qual, q.value, q.step):
+    rate_key = "r:" + dim
+    value = q.value
+    if not qual:  # the usual case first: the input states the figure as it is
+        eps = 1e-6 * abs(value) + 1e-12
+        group = classes["x"]
+        if _any(group.get(dim), value - eps, value + eps) or _any(group.get(rate_key), value - eps, value + eps):
+            return True
+    step = _step(q)
+    for cls, lo, hi in _intervals(qual, value, step):
         group = classes[cls]
-        if _any(group.get(dim), lo, hi) or _any(group.get(keys[1]), lo, hi):
+        if _any(group.get(dim), lo, hi) or _any(group.get(rate_key), lo, hi):
             return True
     if dim == "count":  # a bare count: the number of any input figure
-        for cls, lo, hi in _intervals(qual, q.number, q.step):
+        for cls, lo, hi in _intervals(qual, q.number, step):
             if _any(classes[cls].get("#"), lo, hi):
                 return True
+    return False
+
+
+def _hedged_support(q: Quantity, index: QuantityIndex) -> bool:
+    """Would an approximate input figure support ``q`` stated as an approximation?"""
+    keys = (q.dim, "r:" + q.dim, "#") if q.dim == "count" else (q.dim, "r:" + q.dim)
+    for cls, lo, hi in _intervals("approx", q.value, _step(q)):
+        if cls in ("h", "dh") and any(_any(index.classes[cls].get(k), lo, hi) for k in keys):
+            return True
     return False
 
 
@@ -867,7 +891,7 @@ def why_not(q: Quantity, index: QuantityIndex) -> str:
     is a 60% cut, not 75%"). Empty when neither."""
     if q.dim in _UNQUALIFIED:
         return ""
-    if q.qual not in ("approx", "hedged") and supports(q, index, "approx"):
+    if q.qual not in ("approx", "hedged") and _hedged_support(q, index):
         t = q.text.strip()
         return f"The input gives {t} only as an estimate; state it as one ('about {t}') or remove '{t}'."
     d = index.nearest_derived(q)
