@@ -112,7 +112,7 @@ def _literal_figures(
     # words are met left to right, so the word's position and the quantities or technologies that may
     # cover it are found by moving forward, never by searching from the start again (linear in the text)
     qs = quantities
-    ts = sorted(techs, key=_tech_start) if len(techs) > 1 else techs
+    ts: list[tool.TechMention] | None = None  # sorted by start when first needed
     qi = ti = 0
     k = 0  # position of the word starting at ``counted``
     counted = 0
@@ -130,6 +130,8 @@ def _literal_figures(
                 start = tokens.starts[k]
                 while qi < len(qs) and qs[qi].end <= start:
                     qi += 1
+                if ts is None:
+                    ts = sorted(techs, key=_tech_start) if len(techs) > 1 else techs
                 while ti < len(ts) and ts[ti].end <= start:
                     ti += 1
                 covered = (qi < len(qs) and qs[qi].start <= start) or (ti < len(ts) and ts[ti].start <= start)

@@ -338,6 +338,9 @@ def _apply_after(
     return (dim or "count", number, factor, den, end)
 
 
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]+)")
+
+
 def _glued_suffix(
     text: str, m_end: int, suf: str, number: float, v: _Vocab
 ) -> tuple[str | None, float, float, float, bool]:
@@ -347,7 +350,7 @@ def _glued_suffix(
     low = suf.lower()
     if low == "m":
         # 5m users -> million; 14m / 5m build -> minutes
-        nxt = re.match(r"[ \t]+([A-Za-z]+)", text[m_end:])
+        nxt = _NEXT_WORD.match(text, m_end)  # at the offset: no copy of the rest of the text
         if nxt and nxt.group(1).lower() not in v.noun_stop and nxt.group(1).lower() not in v.dens:
             return None, number * 1e6, 1.0, 0.0, True
         return "time", number, 60.0, 0.0, True
@@ -503,12 +506,16 @@ def find(tokens: Tokens, skip_after: frozenset[int] = frozenset(), *, in_input: 
                 continue
             a_dim, number, factor, den, q_end = _apply_after(text, end, number, v, dim, factor)
             out.append(_make(a_dim, number, factor, den, q_start, q_end, text))
-    return _qualify(tokens, _spread_range_units(text, out, v), v, in_input=in_input)
+    out = _spread_range_units(text, out, v)
+    if in_input and len(out) > 1:
+        out = _carry_unit_forward(text, out, v)
+    return _qualify(tokens, out, v, in_input=in_input)
 
 
 _FIRST_DIGITS = re.compile(r"(\d[\d,]*)(?:\.(\d+))?")
 _UNQUALIFIED = ("literal", "vague", "percentile")
 _HEDGED = frozenset({"approx", "near", "hedged"})
+_ENDS_CLAUSE = frozenset({"", ".", ",", ";", ":", ")", "!", "?", "\n"})  # no cue can follow a figure there
 _WINDOW = 28  # characters before a figure searched for a qualifier ("in the ballpark of" is 18)
 
 
@@ -534,6 +541,8 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
     text = tokens.text
     before = v.qual_before_input if in_input else v.qual_before
     classes, after_classes = v.qual_classes, v.qual_after_classes
+    starts, ends, lowers = tokens.starts, tokens.ends, tokens.lowers
+    last_words, signs = v.cue_last_words, v.cue_signs
     hedged_from = _hedged_clauses(tokens, v) if in_input else None
     prev: Quantity | None = None
     for k, q in enumerate(qs):
@@ -541,9 +550,10 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
             prev = None
             continue
         qual = ""
-        tail = text[max(0, q.start - _WINDOW) : q.start].rsplit(None, 1)
+        # a quick test first: the word before the figure ends a cue, or a sign ("~", "<") stands before it
+        w = bisect_left(starts, q.start) - 1
         m = None
-        if tail and (tail[-1][-1:] in v.cue_signs or tail[-1].rstrip(".").lower() in v.cue_last_words):
+        if (w >= 0 and lowers[w] in last_words) or text[ends[w] if w >= 0 else 0 : q.start].strip()[-1:] in signs:
             m = before.search(text, max(0, q.start - _WINDOW), q.start)
         if m is not None:
             cue = _cue_key(m.group("w") or m.group("s"))
@@ -551,7 +561,7 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
             base = q.dim[5:] if q.dim.startswith("rate:") else q.dim
             if base == "time" and cue in v.not_bound_for_time:
                 qual = ""  # "over 3 months" is when, not how much
-        if not qual:
+        if not qual and text[q.end : q.end + 1] not in _ENDS_CLAUSE:
             m = v.qual_after.match(text, q.end, min(len(text), q.end + _WINDOW))
             if m is not None:
                 qual = after_classes.get(_cue_key(m.group("c")), "")
@@ -625,6 +635,33 @@ def _spread_range_units(text: str, qs: list[Quantity], v: _Vocab) -> list[Quanti
                     dim=b.dim if b.dim.startswith("rate:") else base_dim, value=value, factor=b.factor
                 )
     return qs
+
+
+_NO_UNIT_TO_CARRY = frozenset({"count", "vague", "literal", "percentile", "multiplier"})
+
+
+def _carry_unit_forward(text: str, qs: list[Quantity], v: _Vocab) -> list[Quantity]:
+    """In the input, a bare number after a before/after cue takes the unit of the figure before it in the
+    same sentence: "build time was 12 minutes, I got it down to 6" is also 6 minutes (a figure that reads
+    two ways counts as both). Each figure looks only at the one before it."""
+    out: list[Quantity] = []
+    prev: Quantity | None = None
+    for q in qs:
+        out.append(q)
+        if (
+            prev is not None
+            and q.bare
+            and prev.dim not in _NO_UNIT_TO_CARRY
+            and not prev.dim.startswith("rate:")
+            and q.start - prev.end <= _PAIR_GAP
+            and _SENTENCE_BREAK.search(text, prev.end, q.start) is None
+        ):
+            words = _CUE_WORDS.findall(text[max(prev.end, q.start - 12) : q.start].lower())
+            if words and words[-1] in v.pair_cues:
+                out.append(q._replace(dim=prev.dim, value=q.number * prev.factor, factor=prev.factor))
+        if q.dim not in ("vague", "literal"):
+            prev = q
+    return out
 
 
 class Derived(NamedTuple):
@@ -878,6 +915,9 @@ def supports(q: Quantity, index: QuantityIndex, qual: str | None = None) -> bool
 
 def _hedged_support(q: Quantity, index: QuantityIndex) -> bool:
     """Would an approximate input figure support ``q`` stated as an approximation?"""
+    h, dh = index.classes["h"], index.classes["dh"]
+    if not h and not dh:
+        return False
     keys = (q.dim, "r:" + q.dim, "#") if q.dim == "count" else (q.dim, "r:" + q.dim)
     for cls, lo, hi in _intervals("approx", q.value, _step(q)):
         if cls in ("h", "dh") and any(_any(index.classes[cls].get(k), lo, hi) for k in keys):
