@@ -110,7 +110,16 @@ class Tokens:
 
 
 _GLUED = re.compile(r"([A-Za-z]{2,})(\d+(?:\.\d+)*)")
-_GLUED_ANYWHERE = re.compile(r"[A-Za-z][A-Za-z]\d")
+_DIGIT_RUN = re.compile(r"[0-9]+")  # starts with a character class: the engine skips ahead to a digit
+
+
+def _may_be_glued(text: str) -> bool:
+    """Whether some run of digits follows two letters ("JDK17"): a quick test before splitting words."""
+    for m in _DIGIT_RUN.finditer(text):
+        k = m.start()
+        if k >= 2 and text[k - 1].isalpha() and text[k - 2].isalpha():
+            return True
+    return False
 
 
 def _glued_at(word: str, glued: frozenset[str]) -> int:
@@ -178,7 +187,7 @@ def tokenize(text: str, glued: frozenset[str] = frozenset()) -> Tokens:
         pos += len(piece) + 1
     if not words:
         return Tokens(text, words, [], [], [], [])
-    if glued and _GLUED_ANYWHERE.search(text) is not None:
+    if glued and _may_be_glued(text):
         words, starts, ends, gap_texts = _split_glued(words, starts, ends, gap_texts, glued)
     joined = " ".join(words).lower()
     lowers = joined.split(" ")  # words hold no spaces, and lower() keeps their length

@@ -74,19 +74,16 @@ class _Vocab:
     currency_after: re.Pattern[str]
     joiner: re.Pattern[str]
     noun_stop: frozenset[str]
-    qual_before: re.Pattern[str]  # a qualifier cue ending right before a figure (searched in a short window)
-    qual_before_input: re.Pattern[str]  # the same, with the spoken hedges that count only in the input
-    qual_classes: dict[str, str]  # cue (lower case, single spaces) -> class
-    qual_after: re.Pattern[str]  # a qualifier cue right after a figure
-    qual_after_classes: dict[str, str]
+    cues_before: dict[str, list[tuple[int, str, str]]]  # last word -> (words, phrase, class), longest first
+    cues_before_input: dict[str, list[tuple[int, str, str]]]  # the same, with the input's spoken hedges
+    cues_after: dict[str, list[tuple[int, str, str]]]  # first word -> (words, phrase, class), longest first
+    sign_cues: dict[str, str]  # "~", "<", ">=" ... -> class
     not_bound_for_time: frozenset[str]
     clause_hedges: PhraseTable
     pair_cues: frozenset[str]
     change_before: frozenset[str]
     change_after: frozenset[str]
     frequency: PhraseTable  # frequency hedges ("h") and absolute frequencies ("a")
-    cue_last_words: frozenset[str]  # the last word of each cue before a figure (a quick test before the search)
-    cue_signs: frozenset[str]  # the last character of each cue before a figure that is a sign ("~", "<")
 
 
 def _alt(words: list[str], *, ignorecase: bool = True) -> str:
@@ -175,8 +172,6 @@ def vocab() -> _Vocab:
     triggers = frozenset(re.split(r"[\s-]+", p.lower())[0] for p in phrases)
     den_alt = _alt(list(dens))
     qual = d["qualifiers"]
-    qual_classes = {_cue_key(k): c for k, c in qual["before"].items()}
-    qual_classes.update({_cue_key(k): "hedged" for k in qual["input_only_before"]})
     per_alt = _alt(d["per_words"])
     return _Vocab(
         digit_pattern=digit_pattern,
@@ -216,20 +211,17 @@ def vocab() -> _Vocab:
             re.IGNORECASE,
         ),
         noun_stop=frozenset(d["count_noun_stopwords"]),
-        qual_before=_qual_before_pattern(qual["before"]),
-        qual_before_input=_qual_before_pattern([*qual["before"], *qual["input_only_before"]]),
-        qual_classes=qual_classes,
-        qual_after=re.compile(rf"[ \t]*(?P<c>{_alt(list(qual['after']))})(?![\w+])", re.IGNORECASE),
-        qual_after_classes={_cue_key(k): c for k, c in qual["after"].items()},
+        cues_before=_cue_index(qual["before"], last=True),
+        cues_before_input=_cue_index(
+            {**qual["before"], **dict.fromkeys(qual["input_only_before"], "hedged")}, last=True
+        ),
+        cues_after=_cue_index(qual["after"], last=False),
+        sign_cues={k: c for k, c in qual["before"].items() if not k[:1].isalnum()},
         not_bound_for_time=frozenset(qual["not_bound_for_time"]),
         clause_hedges=PhraseTable({norm_phrase(p): True for p in qual["clause_hedges"]}),
         pair_cues=frozenset(qual["pair_cues"]),
         change_before=frozenset(qual["change_before"]),
         change_after=frozenset(qual["change_after"]),
-        cue_last_words=frozenset(
-            c.split()[-1].rstrip(".") for c in qual_classes if c[:1].isalnum() and c.split()[-1].rstrip(".")
-        ),
-        cue_signs=frozenset(c[-1] for c in qual_classes if not c[:1].isalnum()),
         frequency=PhraseTable(
             {
                 **{norm_phrase(p): "a" for p in qual["absolute_frequencies"]},
@@ -239,19 +231,17 @@ def vocab() -> _Vocab:
     )
 
 
-def _cue_key(cue: str) -> str:
-    return " ".join(cue.lower().split())
-
-
-def _qual_before_pattern(cues: list[str]) -> re.Pattern[str]:
-    """A cue that ends right before a figure, at most a few spaces away: searched in a short window that
-    ends where the figure starts. A word cue must start at a word boundary."""
-    words = [c for c in cues if c[:1].isalnum()]
-    signs = [c for c in cues if not c[:1].isalnum()]
-    return re.compile(
-        rf"(?:(?<![\w.])(?P<w>{_alt(words)})|(?P<s>{_alt(signs)}))[ \t]*\Z",
-        re.IGNORECASE,
-    )
+def _cue_index(cues: dict[str, str], *, last: bool) -> dict[str, list[tuple[int, str, str]]]:
+    """Word cues keyed by their last word (``last``) or first word, as token phrases ("est." is "est",
+    "i'd say" is "i d say"), longest first; cues that are signs are left to ``sign_cues``."""
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    for cue, cls in cues.items():
+        words = norm_phrase(cue).split()
+        if words:
+            out.setdefault(words[-1] if last else words[0], []).append((len(words), " ".join(words), cls))
+    for entries in out.values():
+        entries.sort(reverse=True)
+    return out
 
 
 def _parse_word_number(words: str, v: _Vocab) -> float | None:
@@ -516,7 +506,6 @@ _FIRST_DIGITS = re.compile(r"(\d[\d,]*)(?:\.(\d+))?")
 _UNQUALIFIED = ("literal", "vague", "percentile")
 _HEDGED = frozenset({"approx", "near", "hedged"})
 _ENDS_CLAUSE = frozenset({"", ".", ",", ";", ":", ")", "!", "?", "\n"})  # no cue can follow a figure there
-_WINDOW = 28  # characters before a figure searched for a qualifier ("in the ballpark of" is 18)
 
 
 def _step(q: Quantity) -> float:
@@ -539,10 +528,9 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
     if not qs:
         return qs
     text = tokens.text
-    before = v.qual_before_input if in_input else v.qual_before
-    classes, after_classes = v.qual_classes, v.qual_after_classes
-    starts, ends, lowers = tokens.starts, tokens.ends, tokens.lowers
-    last_words, signs = v.cue_last_words, v.cue_signs
+    cues_before = v.cues_before_input if in_input else v.cues_before
+    cues_after, sign_cues = v.cues_after, v.sign_cues
+    starts, ends, lowers, gaps, n = tokens.starts, tokens.ends, tokens.lowers, tokens.gaps, tokens.n
     hedged_from = _hedged_clauses(tokens, v) if in_input else None
     prev: Quantity | None = None
     for k, q in enumerate(qs):
@@ -550,22 +538,26 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
             prev = None
             continue
         qual = ""
-        # a quick test first: the word before the figure ends a cue, or a sign ("~", "<") stands before it
-        w = bisect_left(starts, q.start) - 1
-        m = None
-        if (w >= 0 and lowers[w] in last_words) or text[ends[w] if w >= 0 else 0 : q.start].strip()[-1:] in signs:
-            m = before.search(text, max(0, q.start - _WINDOW), q.start)
-        if m is not None:
-            cue = _cue_key(m.group("w") or m.group("s"))
-            qual = classes.get(cue, "")
-            base = q.dim[5:] if q.dim.startswith("rate:") else q.dim
-            if base == "time" and cue in v.not_bound_for_time:
-                qual = ""  # "over 3 months" is when, not how much
+        w = bisect_left(starts, q.start) - 1  # the word before the figure
+        gap = text[ends[w] if w >= 0 else 0 : q.start].strip()
+        if gap:  # "~50", "<300ms", "about ~50"
+            qual = sign_cues.get(gap[-2:], "") or sign_cues.get(gap[-1:], "")
+        if not qual and w >= 0 and gap in ("", ".") and lowers[w] in cues_before:
+            cue = _phrase_at(lowers, gaps, w, cues_before[lowers[w]], last=True)
+            if cue is not None:
+                qual = cue[1]
+                if cue[0] in v.not_bound_for_time and (q.dim == "time" or q.dim == "rate:time"):
+                    qual = ""  # "over 3 months" is when, not how much
         if not qual and text[q.end : q.end + 1] not in _ENDS_CLAUSE:
-            m = v.qual_after.match(text, q.end, min(len(text), q.end + _WINDOW))
-            if m is not None:
-                qual = after_classes.get(_cue_key(m.group("c")), "")
-            elif q.text[-3:].lower() == "ish":
+            j = bisect_left(starts, q.end, max(w, 0))  # the word after the figure
+            after = text[q.end : starts[j] if j < n else len(text)].strip()
+            if after[:1] == "+":  # "200+"
+                qual = "lower_eq"
+            elif j < n and after in ("", "-", "(") and lowers[j] in cues_after:
+                cue = _phrase_at(lowers, gaps, j, cues_after[lowers[j]], last=False)
+                if cue is not None:
+                    qual = cue[1]
+            if not qual and q.text[-3:].lower() == "ish":
                 qual = "approx"
         if not qual and prev is not None and prev.qual in _HEDGED and v.joiner.fullmatch(text, prev.end, q.start):
             qual = prev.qual  # "~400 -> 650 msgs/s", "from about 400 to 650"
@@ -576,6 +568,21 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
             qs[k] = q
         prev = q
     return qs
+
+
+def _phrase_at(
+    lowers: list[str], gaps: list[int], k: int, entries: list[tuple[int, str, str]], *, last: bool
+) -> tuple[str, str] | None:
+    """The longest cue of ``entries`` whose words end (``last``) or start at word ``k``, its words joined only
+    by spaces: (phrase, class)."""
+    for size, phrase, cls in entries:
+        lo = k - size + 1 if last else k
+        hi = lo + size
+        if lo < 0 or hi > len(lowers):
+            continue
+        if size == 1 or (" ".join(lowers[lo:hi]) == phrase and GAP_CLAUSE not in gaps[lo + 1 : hi]):
+            return phrase, cls
+    return None
 
 
 def _hedged_clauses(tokens: Tokens, v: _Vocab) -> list[tuple[int, int]] | None:
