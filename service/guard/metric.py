@@ -926,9 +926,13 @@ def _hedged_support(q: Quantity, index: QuantityIndex) -> bool:
     if not h and not dh:
         return False
     keys = (q.dim, "r:" + q.dim, "#") if q.dim == "count" else (q.dim, "r:" + q.dim)
-    for cls, lo, hi in _intervals("approx", q.value, _step(q)):
-        if cls in ("h", "dh") and any(_any(index.classes[cls].get(k), lo, hi) for k in keys):
-            return True
+    s = q.value
+    eps = 1e-6 * abs(s) + 1e-12
+    if h and any(_any(h.get(k), s - eps, s + eps) for k in keys):
+        return True
+    if dh:
+        loose = max(_step(q) / 2, 0.05 * abs(s), eps)
+        return any(_any(dh.get(k), s - loose, s + loose) for k in keys)
     return False
 
 
