@@ -127,6 +127,20 @@ def main() -> None:
     print(f"per-bullet latency: p50 {p50:.1f} µs, p99 {p99:.1f} µs")
     share = accepted / (args.bullets * args.repeat)
     print(f"accepted: {share:.0%} ({truthful} of the {len(BULLETS)} bullets are truthful)")
+    print(f"worst case, metric (runs of bare figures): {_metric_worst_case_ms():.0f} ms for 20,000 chars of notes")
+
+
+def _metric_worst_case_ms() -> float:
+    """The slowest pathological family of tests/guard/test_worst_case_metric.py: 20,000 characters of bare
+    figures read as notes, and a bullet of 1,000 such characters checked against them (best of 3)."""
+    notes = "1 " * 10_000
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        facts = extract_facts(notes)
+        check_bullet(notes[:1000], facts)
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
 
 
 if __name__ == "__main__":

@@ -18,9 +18,12 @@ def _metric(a: Analysis, facts: Facts, out: list[Violation]) -> None:
         if metric.supports(q, index):
             continue
         text = q.text
+        hint = metric.why_not(q, index)
         same_dim = lookup.by_dim.get(q.dim)
-        if same_dim is not None:
-            k = metric.nearest(q, same_dim[0])
+        if hint:
+            pass
+        elif same_dim is not None:
+            k = index.nearest(q)
             hint = (
                 f"{same_dim[1][k]} {same_dim[0][k].text.strip()}; use only figures the input states, "
                 f"or remove '{text}'."
@@ -31,6 +34,24 @@ def _metric(a: Analysis, facts: Facts, out: list[Violation]) -> None:
             hint = f"The input states no figures: remove '{text}', or ask the engineer for the measured value."
         message = f"'{text}' is a {metric.describe(q)} the input does not state."
         out.append(Violation("metric", text, q.start, q.end, message, hint))
+    hedge, absolute = lookup.frequency
+    if hedge:
+        tokens = a.tokens
+        for i, j, is_hedge in metric.frequencies(tokens):
+            if is_hedge or " ".join(tokens.lowers[i:j]) in absolute:
+                continue
+            start, end = tokens.starts[i], tokens.ends[j - 1]
+            text = tokens.text[start:end]
+            out.append(
+                Violation(
+                    "metric",
+                    text,
+                    start,
+                    end,
+                    f"'{text}' claims it happened every time; the input says '{hedge}'.",
+                    f"Keep the input's frequency ('{hedge}'), or remove '{text}'.",
+                )
+            )
 
 
 def _tool(a: Analysis, facts: Facts, out: list[Violation]) -> None:

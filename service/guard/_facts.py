@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from service.guard import instruction, metric, ownership, redaction, scope, tool
@@ -23,6 +24,13 @@ class Analysis(NamedTuple):
     claims: tuple[ownership.Claim, ...]
 
 
+@cache
+def _glued_names() -> frozenset[str]:
+    """One-word technology names a version may be glued to ("JDK17", "Python3.11", "Java8"): read like
+    their spaced forms, for the tool check and so that the version is not read as a figure."""
+    return frozenset(key for key in tool.vocab().input_table if key.isalpha() and len(key) > 1)
+
+
 _DIGIT_AND_LETTER = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
 
 
@@ -35,7 +43,7 @@ def analyse(text: str, *, is_input: bool, tokens: Tokens | None = None) -> Analy
     lower-case technology names are read more leniently; in a bullet a number right after a
     technology name is its version, not a metric. ``tokens``: ``text`` already tokenised, if it is."""
     if tokens is None:
-        tokens = tokenize(plain(text))
+        tokens = tokenize(plain(text), _glued_names())
     techs = tool.find(tokens, in_input=is_input)
     tech_words: dict[int, str] = {}  # token position -> the technology it is part of
     ends: set[int] = set()
@@ -102,6 +110,13 @@ def _literal_figures(
     joined = tokens.joined
     out: list[metric.Quantity] = []
     version_starts: set[int] | None = None
+    # words are met left to right, so the word's position and the quantities or technologies that may
+    # cover it are found by moving forward, never by searching from the start again (linear in the text)
+    qs = quantities
+    ts: list[tool.TechMention] | None = None  # sorted by start when first needed
+    qi = ti = 0
+    k = 0  # position of the word starting at ``counted``
+    counted = 0
     m = _ASCII_DIGIT.search(joined)
     while m is not None:
         word_start = joined.rfind(" ", 0, m.start()) + 1
@@ -109,20 +124,18 @@ def _literal_figures(
         if word_end < 0:
             word_end = len(joined)
         if not joined[word_start:word_end].isdigit():
-            k = joined.count(" ", 0, word_start)  # the word's position
+            k += joined.count(" ", counted, word_start)  # the word's position
+            counted = word_start
             word = tokens.words[k]
             if _has_digit_and_letter(word):
                 start = tokens.starts[k]
-                covered = False  # plain loops: this runs per bullet, and generators cost more here
-                for q in quantities:
-                    if q.start <= start < q.end:
-                        covered = True
-                        break
-                else:
-                    for t in techs:
-                        if t.start <= start < t.end:
-                            covered = True
-                            break
+                while qi < len(qs) and qs[qi].end <= start:
+                    qi += 1
+                if ts is None:
+                    ts = sorted(techs, key=_tech_start) if len(techs) > 1 else techs
+                while ti < len(ts) and ts[ti].end <= start:
+                    ti += 1
+                covered = (qi < len(qs) and qs[qi].start <= start) or (ti < len(ts) and ts[ti].start <= start)
                 if not covered:
                     if version_starts is None:
                         version_starts = _version_starts(tokens.text, anchors)
@@ -132,6 +145,10 @@ def _literal_figures(
                         )
         m = _ASCII_DIGIT.search(joined, word_end)
     return out
+
+
+def _tech_start(t: tool.TechMention) -> int:
+    return t.start
 
 
 def _version_starts(text: str, anchors: frozenset[int]) -> set[int]:
@@ -178,7 +195,16 @@ class Facts:
 class Lookup:
     """The facts arranged for checking bullets: indexes and the parts of hints that name the input."""
 
-    __slots__ = ("by_dim", "claim_index", "claim_says", "figures", "named_techs", "quantity_index", "redact_ascii")
+    __slots__ = (
+        "by_dim",
+        "claim_index",
+        "claim_says",
+        "figures",
+        "frequency",
+        "named_techs",
+        "quantity_index",
+        "redact_ascii",
+    )
 
     def __init__(
         self,
@@ -188,8 +214,13 @@ class Lookup:
         claims: Sequence[ownership.Claim],
         claim_sources: Sequence[Source],
         redact: Sequence[str],
+        sources: Sequence[Source] = (),
     ) -> None:
-        self.quantity_index = metric.QuantityIndex(quantities)
+        derived: list[metric.Derived] = []
+        for s in sources:
+            derived.extend(metric.derive(s.analysis.text, s.analysis.quantities))
+        self.quantity_index = metric.QuantityIndex(quantities, derived)
+        self.frequency = _frequency(sources)
         # hints quote the source of the first input quantity (or claim) equal to the one they name
         first_q: dict[metric.Quantity, int] = {}
         by_dim: dict[str, tuple[list[metric.Quantity], list[str]]] = {}
@@ -207,16 +238,32 @@ class Lookup:
         self.redact_ascii = redaction.compile_terms_ascii(redact)  # the redact pattern for ASCII bullets
 
 
+def _frequency(sources: Sequence[Source]) -> tuple[str, frozenset[str]]:
+    """The input's first frequency hedge ("usually", "most weeks"; empty when none) and the absolute
+    frequencies it states itself ("every week")."""
+    hedge = ""
+    absolute: set[str] = set()
+    for s in sources:
+        tokens = s.analysis.tokens
+        for i, j, is_hedge in metric.frequencies(tokens):
+            phrase = " ".join(tokens.lowers[i:j])
+            if is_hedge:
+                hedge = hedge or tokens.text[tokens.starts[i] : tokens.ends[j - 1]]
+            else:
+                absolute.add(phrase)
+    return hedge, frozenset(absolute)
+
+
 def without_instructions(text: str) -> str:
     """``text`` with its instructions to the writer or the model blanked (see :mod:`service.guard.instruction`):
     a request states no fact. Same length, so every offset into it is an offset into ``text``."""
-    tokens = tokenize(plain(text))
+    tokens = tokenize(plain(text), _glued_names())
     return instruction.blank(text, instruction.spans(tokens.text, tokens))
 
 
 def _read_input(text: str, keep_instructions: bool) -> Analysis:
     """Notes or an evidence text, read with its instructions blanked (tokenised once when it has none)."""
-    tokens = tokenize(plain(text))
+    tokens = tokenize(plain(text), _glued_names())
     found = [] if keep_instructions else instruction.spans(tokens.text, tokens)
     if found:
         return analyse(instruction.blank(text, found), is_input=True)
@@ -262,5 +309,5 @@ def extract_facts(
         claim_sources=tuple(c_sources),
         redact_pattern=redaction.compile_terms(redact),
         evidence_ids=frozenset(e.id for e in evidence),
-        lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact),
+        lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact, sources),
     )

@@ -109,7 +109,57 @@ class Tokens:
         return out
 
 
-def tokenize(text: str) -> Tokens:
+_GLUED = re.compile(r"([A-Za-z]{2,})(\d+(?:\.\d+)*)")
+_DIGIT_RUN = re.compile(r"[0-9]+")  # starts with a character class: the engine skips ahead to a digit
+
+
+def _may_be_glued(text: str) -> bool:
+    """Whether some run of digits follows two letters ("JDK17"): a quick test before splitting words."""
+    for m in _DIGIT_RUN.finditer(text):
+        k = m.start()
+        if k >= 2 and text[k - 1].isalpha() and text[k - 2].isalpha():
+            return True
+    return False
+
+
+def _glued_at(word: str, glued: frozenset[str]) -> int:
+    """Where a version glued to a name starts ("JDK17", "Python3.11", "Java8": 3, 6, 4), when the name is in
+    ``glued`` and the whole word is not (0 otherwise)."""
+    m = _GLUED.fullmatch(word)
+    if m is None:
+        return 0
+    low = word.lower()
+    if low in glued or m.group(1).lower() not in glued:
+        return 0
+    return m.end(1)
+
+
+def _split_glued(
+    words: list[str], starts: list[int], ends: list[int], gaps: list[str], glued: frozenset[str]
+) -> tuple[list[str], list[int], list[int], list[str]]:
+    """The words with each version glued to a name in ``glued`` split off as a word of its own."""
+    out_w: list[str] = []
+    out_s: list[int] = []
+    out_e: list[int] = []
+    out_g: list[str] = []
+    for word, start, end, gap in zip(words, starts, ends, gaps, strict=True):
+        cut = _glued_at(word, glued) if word[0].isalpha() and not word.isalpha() else 0
+        if cut:
+            out_w += (word[:cut], word[cut:])
+            out_s += (start, start + cut)
+            out_e += (start + cut, end)
+            out_g += (gap, "")
+        else:
+            out_w.append(word)
+            out_s.append(start)
+            out_e.append(end)
+            out_g.append(gap)
+    return out_w, out_s, out_e, out_g
+
+
+def tokenize(text: str, glued: frozenset[str] = frozenset()) -> Tokens:
+    """Read ``text`` into words. ``glued``: lower-case names that may have a version glued to them; such a
+    word is read as two, name and version, as if a space stood between them ("JDK17" as "JDK 17")."""
     words: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -137,6 +187,8 @@ def tokenize(text: str) -> Tokens:
         pos += len(piece) + 1
     if not words:
         return Tokens(text, words, [], [], [], [])
+    if glued and _may_be_glued(text):
+        words, starts, ends, gap_texts = _split_glued(words, starts, ends, gap_texts, glued)
     joined = " ".join(words).lower()
     lowers = joined.split(" ")  # words hold no spaces, and lower() keeps their length
     gaps = list(map(_GAP_KINDS.__getitem__, gap_texts))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
 from service.guard._data import load
-from service.guard._text import Tokens
+from service.guard._text import GAP_CLAUSE, PhraseTable, Tokens, ngram_matches, norm_phrase
 
 
 class Quantity(NamedTuple):
@@ -33,6 +34,10 @@ class Quantity(NamedTuple):
     low: float = 0.0  # vague quantities: the range they stand for
     high: float = 0.0
     literal: str = ""  # vague word or literal token, lower case
+    # how exactly the figure is stated: "" (exact), approx ("about 40"), near ("nearly 40"), lower ("over 40"),
+    # lower_eq ("40+"), upper ("under 40"), upper_eq ("at most 40"), cap ("up to 40"), hedged (input only:
+    # "maybe 40", or in a clause that calls itself an estimate)
+    qual: str = ""
 
     @property
     def bare(self) -> bool:
@@ -69,6 +74,16 @@ class _Vocab:
     currency_after: re.Pattern[str]
     joiner: re.Pattern[str]
     noun_stop: frozenset[str]
+    cues_before: dict[str, list[tuple[int, str, str]]]  # last word -> (words, phrase, class), longest first
+    cues_before_input: dict[str, list[tuple[int, str, str]]]  # the same, with the input's spoken hedges
+    cues_after: dict[str, list[tuple[int, str, str]]]  # first word -> (words, phrase, class), longest first
+    sign_cues: dict[str, str]  # "~", "<", ">=" ... -> class
+    not_bound_for_time: frozenset[str]
+    clause_hedges: PhraseTable
+    pair_cues: frozenset[str]
+    change_before: frozenset[str]
+    change_after: frozenset[str]
+    frequency: PhraseTable  # frequency hedges ("h") and absolute frequencies ("a")
 
 
 def _alt(words: list[str], *, ignorecase: bool = True) -> str:
@@ -156,6 +171,7 @@ def vocab() -> _Vocab:
     phrases = [*number_words, *compound_only, *scale_words, *vague, *mult, *frac, "a", "an", "half"]
     triggers = frozenset(re.split(r"[\s-]+", p.lower())[0] for p in phrases)
     den_alt = _alt(list(dens))
+    qual = d["qualifiers"]
     per_alt = _alt(d["per_words"])
     return _Vocab(
         digit_pattern=digit_pattern,
@@ -195,7 +211,37 @@ def vocab() -> _Vocab:
             re.IGNORECASE,
         ),
         noun_stop=frozenset(d["count_noun_stopwords"]),
+        cues_before=_cue_index(qual["before"], last=True),
+        cues_before_input=_cue_index(
+            {**qual["before"], **dict.fromkeys(qual["input_only_before"], "hedged")}, last=True
+        ),
+        cues_after=_cue_index(qual["after"], last=False),
+        sign_cues={k: c for k, c in qual["before"].items() if not k[:1].isalnum()},
+        not_bound_for_time=frozenset(qual["not_bound_for_time"]),
+        clause_hedges=PhraseTable({norm_phrase(p): True for p in qual["clause_hedges"]}),
+        pair_cues=frozenset(qual["pair_cues"]),
+        change_before=frozenset(qual["change_before"]),
+        change_after=frozenset(qual["change_after"]),
+        frequency=PhraseTable(
+            {
+                **{norm_phrase(p): "a" for p in qual["absolute_frequencies"]},
+                **{norm_phrase(p): "h" for p in qual["frequency_hedges"]},
+            }
+        ),
     )
+
+
+def _cue_index(cues: dict[str, str], *, last: bool) -> dict[str, list[tuple[int, str, str]]]:
+    """Word cues keyed by their last word (``last``) or first word, as token phrases ("est." is "est",
+    "i'd say" is "i d say"), longest first; cues that are signs are left to ``sign_cues``."""
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    for cue, cls in cues.items():
+        words = norm_phrase(cue).split()
+        if words:
+            out.setdefault(words[-1] if last else words[0], []).append((len(words), " ".join(words), cls))
+    for entries in out.values():
+        entries.sort(reverse=True)
+    return out
 
 
 def _parse_word_number(words: str, v: _Vocab) -> float | None:
@@ -282,6 +328,9 @@ def _apply_after(
     return (dim or "count", number, factor, den, end)
 
 
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]+)")
+
+
 def _glued_suffix(
     text: str, m_end: int, suf: str, number: float, v: _Vocab
 ) -> tuple[str | None, float, float, float, bool]:
@@ -291,7 +340,7 @@ def _glued_suffix(
     low = suf.lower()
     if low == "m":
         # 5m users -> million; 14m / 5m build -> minutes
-        nxt = re.match(r"[ \t]+([A-Za-z]+)", text[m_end:])
+        nxt = _NEXT_WORD.match(text, m_end)  # at the offset: no copy of the rest of the text
         if nxt and nxt.group(1).lower() not in v.noun_stop and nxt.group(1).lower() not in v.dens:
             return None, number * 1e6, 1.0, 0.0, True
         return "time", number, 60.0, 0.0, True
@@ -423,6 +472,8 @@ def find(tokens: Tokens, skip_after: frozenset[int] = frozenset(), *, in_input: 
             if m.group("cur"):
                 cur = m.group("cur")
                 dim = "money:" + (v.currencies.get(cur) or v.currencies.get(cur.upper(), "USD"))
+            if suf.lower() == "ish":  # "50ish": an approximate 50 (see ``_qualify``)
+                suf = ""
             if suf:
                 if dim is None and suf == "s" and number.is_integer() and 100 <= number < 600:
                     # "502s": HTTP status codes in the plural; read as the bare number. In the input it
@@ -445,10 +496,121 @@ def find(tokens: Tokens, skip_after: frozenset[int] = frozenset(), *, in_input: 
                 continue
             a_dim, number, factor, den, q_end = _apply_after(text, end, number, v, dim, factor)
             out.append(_make(a_dim, number, factor, den, q_start, q_end, text))
-    return _spread_range_units(text, out, v)
+    out = _spread_range_units(text, out, v)
+    if in_input and len(out) > 1:
+        out = _carry_unit_forward(text, out, v)
+    return _qualify(tokens, out, v, in_input=in_input)
 
 
-_VERSION = re.compile(r"\d+\.\d+(?:\.\d+)*(?![\d.])|\d{1,2}(?![\d.,])")
+_FIRST_DIGITS = re.compile(r"(\d[\d,]*)(?:\.(\d+))?")
+_UNQUALIFIED = ("literal", "vague", "percentile")
+_HEDGED = frozenset({"approx", "near", "hedged"})
+_ENDS_CLAUSE = frozenset({"", ".", ",", ";", ":", ")", "!", "?", "\n"})  # no cue can follow a figure there
+
+
+def _step(q: Quantity) -> float:
+    """The precision ``q`` is written to, in its value's unit: "67%" -> 1, "1.25 s" -> 0.01 s, "50k" -> 1,000.
+    A multiplier word ("halved", "tripled") allows 5% either way; other number words are exact."""
+    m = _FIRST_DIGITS.search(q.text)
+    if m is None:
+        return abs(q.value) * 0.1 if q.dim == "multiplier" else 0.0
+    written = float(m.group(1).replace(",", "") + ("." + m.group(2) if m.group(2) else ""))
+    if not written:
+        return 0.0
+    return abs(q.value) * 10.0 ** -len(m.group(2) or "") / written
+
+
+def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -> list[Quantity]:
+    """Set each figure's precision and qualifier: the cue right before it ("about", "over", "~", and in the
+    input "maybe", "like"), the cue right after it ("+", "or so", "-ish"), a clause of the input that calls
+    itself an estimate ("(rough estimate)", "I think"), and a range whose first figure is approximate
+    ("~400 -> 650"). Each figure looks at a window of a few characters on either side: linear in the text."""
+    if not qs:
+        return qs
+    text = tokens.text
+    cues_before = v.cues_before_input if in_input else v.cues_before
+    cues_after, sign_cues = v.cues_after, v.sign_cues
+    starts, ends, lowers, gaps, n = tokens.starts, tokens.ends, tokens.lowers, tokens.gaps, tokens.n
+    hedged_from = _hedged_clauses(tokens, v) if in_input else None
+    prev: Quantity | None = None
+    for k, q in enumerate(qs):
+        if q.dim in _UNQUALIFIED:
+            prev = None
+            continue
+        qual = ""
+        w = bisect_left(starts, q.start) - 1  # the word before the figure
+        gap = text[ends[w] if w >= 0 else 0 : q.start].strip()
+        if gap:  # "~50", "<300ms", "about ~50"
+            qual = sign_cues.get(gap[-2:], "") or sign_cues.get(gap[-1:], "")
+        if not qual and w >= 0 and gap in ("", ".") and lowers[w] in cues_before:
+            cue = _phrase_at(lowers, gaps, w, cues_before[lowers[w]], last=True)
+            if cue is not None:
+                qual = cue[1]
+                if cue[0] in v.not_bound_for_time and (q.dim == "time" or q.dim == "rate:time"):
+                    qual = ""  # "over 3 months" is when, not how much
+        if not qual and text[q.end : q.end + 1] not in _ENDS_CLAUSE:
+            j = bisect_left(starts, q.end, max(w, 0))  # the word after the figure
+            after = text[q.end : starts[j] if j < n else len(text)].strip()
+            if after[:1] == "+":  # "200+"
+                qual = "lower_eq"
+            elif j < n and after in ("", "-", "(") and lowers[j] in cues_after:
+                cue = _phrase_at(lowers, gaps, j, cues_after[lowers[j]], last=False)
+                if cue is not None:
+                    qual = cue[1]
+            if not qual and q.text[-3:].lower() == "ish":
+                qual = "approx"
+        if not qual and prev is not None and prev.qual in _HEDGED and v.joiner.fullmatch(text, prev.end, q.start):
+            qual = prev.qual  # "~400 -> 650 msgs/s", "from about 400 to 650"
+        if hedged_from is not None and qual not in _HEDGED and _in_hedged_clause(q.start, hedged_from):
+            qual = "hedged"
+        if qual:
+            q = q._replace(qual=qual)
+            qs[k] = q
+        prev = q
+    return qs
+
+
+def _phrase_at(
+    lowers: list[str], gaps: list[int], k: int, entries: list[tuple[int, str, str]], *, last: bool
+) -> tuple[str, str] | None:
+    """The longest cue of ``entries`` whose words end (``last``) or start at word ``k``, its words joined only
+    by spaces: (phrase, class)."""
+    for size, phrase, cls in entries:
+        lo = k - size + 1 if last else k
+        hi = lo + size
+        if lo < 0 or hi > len(lowers):
+            continue
+        if size == 1 or (" ".join(lowers[lo:hi]) == phrase and GAP_CLAUSE not in gaps[lo + 1 : hi]):
+            return phrase, cls
+    return None
+
+
+def _hedged_clauses(tokens: Tokens, v: _Vocab) -> list[tuple[int, int]] | None:
+    """(start, end) offsets of the input's clauses that hold a hedge ("rough estimate", "I think"), in order."""
+    matches = ngram_matches(tokens, v.clause_hedges)
+    if not matches:
+        return None
+    gaps, starts, ends = tokens.gaps, tokens.starts, tokens.ends
+    out: list[tuple[int, int]] = []
+    for i, _j, _value in matches:
+        if out and starts[i] < out[-1][1]:
+            continue
+        a = i
+        while a > 0 and gaps[a] != GAP_CLAUSE:
+            a -= 1
+        b = i + 1
+        while b < tokens.n and gaps[b] != GAP_CLAUSE:
+            b += 1
+        out.append((starts[a], ends[b - 1]))
+    return out
+
+
+def _in_hedged_clause(pos: int, clauses: list[tuple[int, int]]) -> bool:
+    k = bisect_right(clauses, (pos, math.inf)) - 1
+    return k >= 0 and clauses[k][0] <= pos < clauses[k][1]
+
+
+_VERSION = re.compile(r"\d+\.\d+(?:\.\d+)*(?!\d|\.\d)|\d{1,2}(?![\d,]|\.\d)")  # a full stop may follow
 
 
 def _follows_version_anchor(text: str, pos: int, anchors: frozenset[int]) -> bool:
@@ -482,45 +644,330 @@ def _spread_range_units(text: str, qs: list[Quantity], v: _Vocab) -> list[Quanti
     return qs
 
 
+_NO_UNIT_TO_CARRY = frozenset({"count", "vague", "literal", "percentile", "multiplier"})
+
+
+def _carry_unit_forward(text: str, qs: list[Quantity], v: _Vocab) -> list[Quantity]:
+    """In the input, a bare number after a before/after cue takes the unit of the figure before it in the
+    same sentence: "build time was 12 minutes, I got it down to 6" is also 6 minutes (a figure that reads
+    two ways counts as both). Each figure looks only at the one before it."""
+    out: list[Quantity] = []
+    prev: Quantity | None = None
+    for q in qs:
+        out.append(q)
+        if (
+            prev is not None
+            and q.bare
+            and prev.dim not in _NO_UNIT_TO_CARRY
+            and not prev.dim.startswith("rate:")
+            and q.start - prev.end <= _PAIR_GAP
+            and _SENTENCE_BREAK.search(text, prev.end, q.start) is None
+        ):
+            words = _CUE_WORDS.findall(text[max(prev.end, q.start - 12) : q.start].lower())
+            if words and words[-1] in v.pair_cues:
+                out.append(q._replace(dim=prev.dim, value=q.number * prev.factor, factor=prev.factor))
+        if q.dim not in ("vague", "literal"):
+            prev = q
+    return out
+
+
+class Derived(NamedTuple):
+    """A figure computed from the input's own figures: a percentage change, ratio or difference of a
+    before/after pair ("50 min to 20 min": 60%, 2.5x, 30 min), or the multiplier a stated change equals
+    ("cut by 50%": halved). ``hedged`` when a figure it comes from is approximate."""
+
+    dim: str
+    value: float
+    hedged: bool
+    before: str  # the figures it comes from, as written, for hints
+    after: str
+    what: str  # cut | rise | ratio | difference | same
+
+
+_SENTENCE_BREAK = re.compile(r"[.;!?\n](?:\s|\Z)|\n")
+_PAIR_GAP = 80  # characters: farther apart, two figures are not read as a before/after pair
+_CUE_WORDS = re.compile(r"[\w']+|->|=>|[\u2192\u27f6]")
+
+
+def derive(text: str, qs: Sequence[Quantity]) -> list[Derived]:
+    """Figures the arithmetic of one input text supports. A pair is two figures of one quantity in one
+    sentence, the second the next of its dimension after the first, within a few words of each other and
+    with a before/after cue between them ("from 50 to 20 min", "1200ms before, 450ms after"): so each
+    figure is in at most one pair as the first and one as the second, and the work is linear."""
+    v = vocab()
+    out: list[Derived] = []
+    last: dict[str, Quantity] = {}
+    prev_end = -1
+    for q in qs:
+        if q.dim in _UNQUALIFIED:
+            continue
+        if prev_end >= 0 and _SENTENCE_BREAK.search(text, prev_end, q.start):
+            last.clear()
+        prev_end = q.end
+        hedged = q.qual in _HEDGED
+        if q.dim in ("percent", "multiplier") and q.value > 0 and _is_change(text, q, v):
+            _single(q, hedged, out)
+        p = last.get(q.dim)
+        last[q.dim] = q
+        if p is None or q.start - p.end > _PAIR_GAP or p.value <= 0 or q.value <= 0:
+            continue
+        between = text[p.end : q.start].lower()
+        if not any(w in v.pair_cues for w in _CUE_WORDS.findall(between)):
+            continue
+        h = hedged or p.qual in _HEDGED
+        a_text, b_text = p.text.strip(), q.text.strip()
+        lo, hi = sorted((p.value, q.value))
+        what = "cut" if q.value < p.value else "rise"
+        out.append(Derived("percent", abs(q.value - p.value) / p.value * 100, h, a_text, b_text, what))
+        out.append(Derived("percent", abs(q.value - p.value) / q.value * 100, h, b_text, a_text, "other"))
+        out.append(Derived("multiplier", hi / lo, h, a_text, b_text, "ratio"))
+        out.append(Derived("multiplier", lo / hi, h, a_text, b_text, "ratio"))
+        out.append(Derived(q.dim, hi - lo, h, a_text, b_text, "difference"))
+    return out
+
+
+def _is_change(text: str, q: Quantity, v: _Vocab) -> bool:
+    """A percentage or multiplier that states a change: "by 50%", "+40%", "3x faster", "60% less"."""
+    if q.dim == "multiplier":
+        return True
+    before = _CUE_WORDS.findall(text[max(0, q.start - 6) : q.start].lower())
+    if (before and before[-1] in v.change_before) or text[q.start - 1 : q.start] in ("+", "-", "\u2212"):
+        return True
+    after = _CUE_WORDS.findall(text[q.end : q.end + 16].lower())
+    return bool(after) and after[0] in v.change_after
+
+
+def _single(q: Quantity, hedged: bool, out: list[Derived]) -> None:
+    """The other ways to state one change: a cut by p% is a multiplier of 1 - p/100 ("by 50%" = "halved")
+    and a speed-up of 1 / (1 - p/100) ("67% less time" = "3x faster"); a rise by p% a multiplier of
+    1 + p/100; a multiplier m a change of |m - 1| (or |1 - 1/m|) as a percentage."""
+    t = q.text.strip()
+    x = q.value
+    if q.dim == "percent":
+        if x < 100:
+            out.append(Derived("multiplier", 1 - x / 100, hedged, t, t, "same"))
+            out.append(Derived("multiplier", 100 / (100 - x), hedged, t, t, "same"))
+        out.append(Derived("multiplier", 1 + x / 100, hedged, t, t, "same"))
+    else:
+        out.append(Derived("percent", abs(x - 1) * 100, hedged, t, t, "same"))
+        out.append(Derived("percent", abs(1 - 1 / x) * 100, hedged, t, t, "same"))
+
+
 class QuantityIndex:
-    """The input's quantities arranged for ``supports``: grouped by dimension once per request, so
-    checking a bullet's quantity compares it only with input quantities that could support it."""
+    """The input's quantities arranged for ``supports``: per class of statement (exact, approximate, a lower
+    bound, an upper bound) and per dimension, sorted values, so a bullet's figure is looked up by bisection
+    (logarithmic in the number of input figures) instead of being compared with each of them."""
 
-    __slots__ = ("by_dim", "literals", "numbers", "rate_values", "vague_literals")
+    __slots__ = ("by_magnitude", "classes", "derived", "literals", "nearest_keys", "numbers", "vague_literals")
 
-    def __init__(self, facts: Sequence[Quantity]) -> None:
-        by_dim: dict[str, list[float]] = {}
-        rate_values: dict[str, list[float]] = {}
+    def __init__(self, facts: Sequence[Quantity], derived: Sequence[Derived] = ()) -> None:
+        # class -> key -> values; x: stated exactly (or as a bound), h: approximately, l: as a lower bound,
+        # u: as an upper bound or a maximum ("up to"); dx, dh: derived (see ``derive``). Keys: the dimension;
+        # "r:<dim>" for a rate's value without its rate ("$40k/yr" supports "$40k"); "#" for every figure's
+        # bare number (a count in a bullet)
+        classes: dict[str, dict[str, list[float]]] = {"x": {}, "h": {}, "l": {}, "u": {}, "dx": {}, "dh": {}}
+        numbers: list[float] = []
+        firsts: dict[str, dict[float, int]] = {}  # dim -> value -> first position among that dim's figures
+        counts: dict[str, int] = {}
         for p in facts:
-            by_dim.setdefault(p.dim, []).append(p.value)
-            if p.dim.startswith("rate:"):
-                rate_values.setdefault(p.dim[5:], []).append(p.number * p.factor)
-        self.by_dim = by_dim
-        self.rate_values = rate_values  # "rate:<dim>" quantities by <dim>: their value without the rate
+            dim = p.dim
+            k = counts.get(dim, 0)
+            counts[dim] = k + 1
+            firsts.setdefault(dim, {}).setdefault(abs(p.value), k)
+            if dim in ("vague", "literal"):
+                continue
+            numbers.append(p.number)
+            qual = p.qual
+            if qual in _HEDGED:
+                cls = "h"
+            elif qual == "cap":  # "up to 40%" is a maximum, not the figure
+                cls = "u"
+            else:
+                cls = "x"
+                if qual in ("lower", "lower_eq"):
+                    classes["l"].setdefault(dim, []).append(p.value)
+                elif qual in ("upper", "upper_eq"):  # "p99 < 300ms": a threshold, stated
+                    classes["u"].setdefault(dim, []).append(p.value)
+            group = classes[cls]
+            group.setdefault(dim, []).append(p.value)
+            if dim.startswith("rate:"):
+                group.setdefault("r:" + dim[5:], []).append(p.number * p.factor)
+            group.setdefault("#", []).append(p.number)
+        hints: dict[str, list[tuple[float, int]]] = {}
+        for k, d in enumerate(derived):
+            classes["dh" if d.hedged else "dx"].setdefault(d.dim, []).append(d.value)
+            if d.what in ("cut", "rise", "ratio"):  # what a hint can show as arithmetic
+                hints.setdefault(d.dim, []).append((d.value, k))
+        for group in classes.values():
+            for values in group.values():
+                values.sort()
+        self.classes = classes
+        self.derived = tuple(derived)
+        self.nearest_keys = {k: sorted(hints_of) for k, hints_of in hints.items()}  # dim -> (value, position)
         self.literals = frozenset(p.literal for p in facts if p.dim == "literal")
         self.vague_literals = frozenset(p.literal for p in facts if p.dim == "vague")
-        self.numbers = tuple(p.number for p in facts if p.dim not in ("vague", "literal"))
+        numbers.sort()
+        self.numbers = numbers
+        # dim -> (sorted log magnitudes, first position of each): for ``nearest``
+        self.by_magnitude = {
+            dim: ([_magnitude(x) for x in sorted(f)], [f[x] for x in sorted(f)]) for dim, f in firsts.items()
+        }
+
+    def nearest(self, q: Quantity) -> int:
+        """Position, among the input figures of ``q``'s dimension (in input order), of the one closest to
+        ``q`` in magnitude; the first of equally close ones; -1 when there is none."""
+        keys_pos = self.by_magnitude.get(q.dim)
+        if not keys_pos:
+            return -1
+        keys, pos = keys_pos
+        m = _magnitude(abs(q.value))
+        i = bisect_left(keys, m)
+        best, best_d = -1, math.inf
+        for j in (i - 1, i):
+            if 0 <= j < len(keys):
+                d = abs(keys[j] - m)
+                if d < best_d or (d == best_d and pos[j] < best):
+                    best, best_d = pos[j], d
+        return best
+
+    def nearest_derived(self, q: Quantity) -> Derived | None:
+        """The derived figure of ``q``'s dimension closest to it in value (None when there is none)."""
+        pairs = self.nearest_keys.get(q.dim)
+        if not pairs:
+            return None
+        i = bisect_left(pairs, (q.value, -1))
+        best: tuple[float, int] | None = None
+        for j in (i - 1, i):
+            if 0 <= j < len(pairs) and (best is None or abs(pairs[j][0] - q.value) < abs(best[0] - q.value)):
+                best = pairs[j]
+        return None if best is None else self.derived[best[1]]
 
 
-def supports(q: Quantity, index: QuantityIndex) -> bool:
-    """Does any input quantity (arranged in ``index``) support bullet quantity ``q``?"""
+def _magnitude(x: float) -> float:
+    return math.log10(x or 1e-12)
+
+
+def _any(values: Sequence[float] | None, lo: float, hi: float) -> bool:
+    if not values:
+        return False
+    i = bisect_left(values, lo)
+    return i < len(values) and values[i] <= hi
+
+
+def _intervals(qual: str, s: float, step: float) -> list[tuple[str, float, float]]:
+    """Where a true value may lie for a figure ``s`` stated with ``qual``, per class of input figure (x:
+    stated exactly, h: approximately, l: as a lower bound, u: as an upper bound; dx, dh: derived from exact
+    or approximate figures). A figure the input states is restated at its value: "2 seconds" does not
+    restate 1.8 s. A derived figure has no precision of its own, so a stated one may round it to the shown
+    precision (strictly less than half a step away): 66.7% is "67%". A bound must hold in its direction, and
+    only an approximate statement may rest on an approximate figure."""
+    eps = 1e-6 * abs(s) + 1e-12
+    r = max(step / 2 - eps, eps)
+    if qual == "":
+        return [("x", s - eps, s + eps), ("dx", s - r, s + r)]
+    if qual in ("approx", "hedged"):
+        loose = max(step / 2, 0.05 * abs(s), eps)
+        return [
+            ("x", s - eps, s + eps),
+            ("h", s - eps, s + eps),
+            ("dx", s - loose, s + loose),
+            ("dh", s - loose, s + loose),
+        ]
+    if qual == "near":  # "nearly 40%": a little under 40
+        return [
+            ("x", 0.9 * s - eps, s + eps),
+            ("dx", 0.9 * s - eps, s + r),
+            ("h", s - eps, s + eps),
+            ("dh", s - r, s + r),
+        ]
+    if qual == "cap":  # "up to 40%": a maximum of 40, reached
+        return [("x", 0.8 * s - eps, s + eps), ("dx", 0.8 * s - eps, s + r), ("u", 0.8 * s - eps, s + eps)]
+    if qual == "lower":  # "over 90%": above 90 (and not by more than double)
+        return [("x", s + eps, 2 * s + eps), ("dx", s + eps, 2 * s + eps), ("l", s - eps, 2 * s + eps)]
+    if qual == "lower_eq":  # "90%+", "at least 90%"
+        return [("x", s - eps, 2 * s + eps), ("dx", s - eps, 2 * s + eps)]
+    if qual == "upper":  # "under 1%"
+        return [("x", -math.inf, s - eps), ("dx", -math.inf, s - eps), ("u", -math.inf, s + eps)]
+    return [("x", -math.inf, s + eps), ("dx", -math.inf, s + eps), ("u", -math.inf, s + eps)]  # upper_eq
+
+
+def supports(q: Quantity, index: QuantityIndex, qual: str | None = None) -> bool:
+    """Does any input quantity (arranged in ``index``) support bullet quantity ``q``, stated as ``qual``
+    (default: as the bullet states it)?"""
     dim = q.dim
     if dim == "literal":
         return q.literal in index.literals
     if dim == "vague":
-        return q.literal in index.vague_literals or any(q.low <= n < q.high for n in index.numbers)
-    # equal values first (the usual case, and what ``_same`` says first), then close ones
+        return q.literal in index.vague_literals or _any(index.numbers, q.low, q.high - 1e-9 * q.high)
+    classes = index.classes
+    qual = q.qual if qual is None else qual
+    rate_key = "r:" + dim
     value = q.value
-    same_dim = index.by_dim.get(dim, ())
-    if value in same_dim:
-        return True
-    if dim == "count":
-        number = q.number
-        if number in index.numbers or any(_same(n, number) for n in index.numbers):
+    if not qual:  # the usual case first: the input states the figure as it is
+        eps = 1e-6 * abs(value) + 1e-12
+        group = classes["x"]
+        if _any(group.get(dim), value - eps, value + eps) or _any(group.get(rate_key), value - eps, value + eps):
             return True
-    # "$40k/yr" supports "$40k": dropping the rate claims less
-    rates = index.rate_values.get(dim, ())
-    return value in rates or any(_same(x, value) for x in same_dim) or any(_same(x, value) for x in rates)
+    step = _step(q)
+    for cls, lo, hi in _intervals(qual, value, step):
+        group = classes[cls]
+        if _any(group.get(dim), lo, hi) or _any(group.get(rate_key), lo, hi):
+            return True
+    if dim == "count":  # a bare count: the number of any input figure
+        for cls, lo, hi in _intervals(qual, q.number, step):
+            if _any(classes[cls].get("#"), lo, hi):
+                return True
+    return False
+
+
+def _hedged_support(q: Quantity, index: QuantityIndex) -> bool:
+    """Would an approximate input figure support ``q`` stated as an approximation?"""
+    h, dh = index.classes["h"], index.classes["dh"]
+    if not h and not dh:
+        return False
+    keys = (q.dim, "r:" + q.dim, "#") if q.dim == "count" else (q.dim, "r:" + q.dim)
+    s = q.value
+    eps = 1e-6 * abs(s) + 1e-12
+    if h and any(_any(h.get(k), s - eps, s + eps) for k in keys):
+        return True
+    if dh:
+        loose = max(_step(q) / 2, 0.05 * abs(s), eps)
+        return any(_any(dh.get(k), s - loose, s + loose) for k in keys)
+    return False
+
+
+def why_not(q: Quantity, index: QuantityIndex) -> str:
+    """A hint for an unsupported bullet figure when the input comes close: the figure is approximate in the
+    input ("roughly 25%"), or the arithmetic of the input's figures gives another value ("50 min → 20 min
+    is a 60% cut, not 75%"). Empty when neither."""
+    if q.dim in _UNQUALIFIED:
+        return ""
+    if q.qual not in ("approx", "hedged") and _hedged_support(q, index):
+        t = q.text.strip()
+        return f"The input gives {t} only as an estimate; state it as one ('about {t}') or remove '{t}'."
+    d = index.nearest_derived(q)
+    if d is None or not d.value or not q.value or max(d.value, q.value) / min(d.value, q.value) > 2:
+        return ""
+    shown = _fmt(d.value)
+    if d.dim == "percent" and d.what in ("cut", "rise"):
+        t = q.text.strip()
+        return f"{d.before} → {d.after} is a {shown}% {d.what}, not {t}; use {shown}% or remove '{t}'."
+    if d.dim == "multiplier" and d.what == "ratio":
+        t = q.text.strip()
+        return f"{d.before} → {d.after} is a change of {shown}x, not {t}; use {shown}x or remove '{t}'."
+    return ""
+
+
+def _fmt(x: float) -> str:
+    if abs(x - round(x)) < 0.05:
+        return str(round(x))
+    return f"{x:.1f}" if x >= 1 else f"{x:.2g}"
+
+
+def frequencies(tokens: Tokens) -> list[tuple[int, int, bool]]:
+    """Frequency phrases in a text: (first token, one past the last, is a hedge like "usually" / "most
+    weeks" rather than an absolute like "consistently" / "every week")."""
+    return [(i, j, value == "h") for i, j, value in ngram_matches(tokens, vocab().frequency)]
 
 
 _DIM_NAMES = {
@@ -541,17 +988,3 @@ def describe(q: Quantity) -> str:
     if q.dim.startswith("money:"):
         return "amount of money"
     return _DIM_NAMES.get(q.dim, "number")
-
-
-def nearest(q: Quantity, facts: Sequence[Quantity]) -> int:
-    """Position in ``facts`` of the input quantity closest to ``q`` (-1 when there is none): same dimension
-    first, then closest in magnitude; the first of equally close ones."""
-    best = -1
-    best_key: tuple[int, float] | None = None
-    for k, p in enumerate(facts):
-        same_dim = 0 if p.dim == q.dim else 1
-        a, b = abs(p.value) or 1e-12, abs(q.value) or 1e-12
-        key = (same_dim, abs(math.log10(a) - math.log10(b)))
-        if best_key is None or key < best_key:
-            best, best_key = k, key
-    return best

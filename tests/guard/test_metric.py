@@ -180,9 +180,7 @@ ACCEPT = [
     # a percentile after the value, at the end of a sentence
     pytest.param("tuned the pool, p99 of 250ms now", "Tuned the pool, reaching 250 ms p99.", id="value-then-p99"),
     # fractions of the time in words are percentages
-    pytest.param(
-        "it was failing about half the time", "Fixed the job that failed 50% of the time.", id="half-the-time"
-    ),
+    pytest.param("it was failing half the time", "Fixed the job that failed 50% of the time.", id="half-the-time"),
     pytest.param("it was failing 50% of the time", "Fixed the job that failed half the time.", id="50-percent-half"),
     # a vague size the notes' figures fall in
     pytest.param("latency 120ms -> 8ms", "Cut latency to single-digit milliseconds.", id="single-digit-ms"),
