@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from service.guard import metric, ownership, scope
+from service.guard import metric, outcome, ownership, scope
 from service.guard._facts import Analysis, Facts, bullet_analysis, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Violation
 from service.guard.redaction import placeholder_marker, placeholder_pattern
@@ -66,6 +66,26 @@ def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
                 s.end,
                 f"'{text}' claims {s.label}, which the input does not state.",
                 f"Keep to the scope the input gives (the specific service, table or team), or remove '{text}'.",
+            )
+        )
+
+
+def _outcome(a: Analysis, facts: Facts, out: list[Violation]) -> None:
+    known = facts.outcome_support
+    for m in a.outcomes:
+        word = outcome.unsupported(m, known)
+        if word is None:
+            continue
+        text = m.text
+        about = "" if word == text else f" (nothing about '{word}')"
+        out.append(
+            Violation(
+                "outcome",
+                text,
+                m.start,
+                m.end,
+                f"'{text}' claims an effect the input does not state{about}.",
+                f"Keep to the effects the input states, in its words or figures, or remove '{text}'.",
             )
         )
 
@@ -143,6 +163,7 @@ def check_bullet(bullet: str, facts: Facts, analysis: Analysis | None = None) ->
     _metric(a, facts, violations)
     _scope(a, facts, violations)
     _ownership(a, facts, violations)
+    _outcome(a, facts, violations)
     if redacted:  # a masked or redacted span is reported once, as what it is (not also as a figure or a tool)
         spans = [(v.start, v.end) for v in redacted]
         violations = [

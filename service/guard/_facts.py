@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from service.guard import metric, ownership, redaction, scope, tool
+from service.guard import metric, outcome, ownership, redaction, scope, tool
 from service.guard._models import EvidenceItem
 from service.guard._text import Tokens, plain, tokenize
 
@@ -21,6 +21,7 @@ class Analysis(NamedTuple):
     quantities: tuple[metric.Quantity, ...]
     scopes: tuple[scope.ScopeMention, ...]
     claims: tuple[ownership.Claim, ...]
+    outcomes: tuple[outcome.OutcomeMention, ...] = ()  # bullets only
 
 
 _DIGIT_AND_LETTER = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
@@ -67,6 +68,7 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
         tuple(quantities),
         tuple(scope.find(tokens, in_input=is_input)),
         tuple(ownership.find(tokens, tech_words)),
+        () if is_input else tuple(outcome.find(tokens, frozenset(tech_words))),
     )
 
 
@@ -170,6 +172,7 @@ class Facts:
     claim_sources: tuple[Source, ...]
     redact_pattern: re.Pattern[str] | None
     evidence_ids: frozenset[str]
+    outcome_support: frozenset[str]  # what the input states, as outcome keys (see ``outcome.support``)
     # derived from the fields above once per request, so checking a bullet only looks things up
     lookup: Lookup = field(compare=False, repr=False)
 
@@ -237,5 +240,10 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
         claim_sources=tuple(c_sources),
         redact_pattern=redaction.compile_terms(redact),
         evidence_ids=frozenset(e.id for e in evidence),
+        outcome_support=frozenset(
+            key
+            for s in sources
+            for key in outcome.support(s.analysis.tokens, [(q.start, q.dim) for q in s.analysis.quantities])
+        ),
         lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact),
     )

@@ -1,0 +1,434 @@
+"""``outcome``: an effect the input does not state ("improving reliability", "boosting developer
+productivity", "resulting in fewer incidents", "enabling the team to ship weekly", "making queries faster").
+
+An outcome is a trigger (an effect verb, a result phrase, an enabler, "making … faster", a quality
+adjective such as "faster") and its object, read up to a preposition, a comma or a clause break. The input
+supports it when it states the object: each word by its stem or by a word of the same group ("p95" and
+"faster" are both about speed; ``data/outcome.json``), leaving out words that only say direction or whose
+("fewer", "overall", "the team"). A bullet's main verb is judged the same way, so "Reduced p95 latency"
+is supported by notes that give p95 figures, and "Improved the retry logic" by notes about the retry
+logic. Generic benefits ("productivity", "user experience") need their group in the input wherever a
+bullet names them. Group words in an input clause that negates or only hopes for them ("didn't improve
+latency", "the goal is to cut costs") state nothing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
+
+from service.guard._data import load
+from service.guard._text import GAP_CLAUSE, GAP_COMMA, GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase
+
+# trigger kinds
+_VERB, _SOFT, _RESULT, _ENABLE, _MAKE, _QUALITY = range(6)
+# how a mention's object words must be stated
+STRICT, MAJORITY, ANY, GROUP = range(4)
+
+_OBJECT_LIMIT = 8  # words read after a trigger
+_MAKER_WINDOW = 7  # words between "making" and its quality adjective
+_ENABLE_WINDOW = 6  # words between "enabling" and "to"
+_CUE_BACK, _CUE_AHEAD = 8, 10  # words around an unsupported cue that it covers
+
+
+class OutcomeMention(NamedTuple):
+    text: str
+    start: int
+    end: int
+    mode: int  # STRICT, MAJORITY, ANY or GROUP (see ``unsupported``)
+    implied: tuple[str, ...]  # group keys the trigger itself claims ("faster": speed)
+    objects: tuple[tuple[tuple[str, frozenset[str]], ...], ...]  # coordinated objects: (word, its keys) each
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocab:
+    triggers: PhraseTable  # phrase -> (kind, implied group key or "")
+    groups: PhraseTable  # phrase -> group keys ("@speed", …)
+    word_groups: dict[str, tuple[str, ...]]  # single group words -> their group keys
+    anywhere: PhraseTable  # generic-benefit phrase -> its group keys
+    cues: PhraseTable  # unsupported cues
+    stops: frozenset[str]
+    links: frozenset[str]
+    coordinators: frozenset[str]
+    generic: frozenset[str]
+    directions: frozenset[str]
+    direction_nouns: frozenset[str]
+    units: frozenset[str]
+    verb_words: frozenset[str]
+    trigger_words: frozenset[str]
+    figure_groups: dict[str, str]
+    figure_cues: frozenset[str]
+    measure_nouns: frozenset[str]
+    abbreviations: dict[str, str]
+    passive_markers: frozenset[str]
+
+
+def _key(group: str) -> str:
+    return "@" + group
+
+
+@cache
+def vocab() -> _Vocab:
+    d = load("outcome")
+    triggers: dict[str, object] = {}
+    for kind, name in ((_VERB, "verbs"), (_SOFT, "soft_verbs"), (_RESULT, "results"), (_ENABLE, "enablers")):
+        for phrase in d[name]:
+            triggers.setdefault(norm_phrase(phrase), (kind, ""))
+    for phrase in d["makers"]:
+        triggers.setdefault(norm_phrase(phrase), (_MAKE, ""))
+    for phrase, group in d["qualities"].items():
+        triggers[norm_phrase(phrase)] = (_QUALITY, _key(group))
+    groups: dict[str, tuple[str, ...]] = {}
+    for group, phrases in d["groups"].items():
+        for phrase in phrases:
+            key = norm_phrase(phrase)
+            groups[key] = (*groups.get(key, ()), _key(group))
+    # a generic-benefit phrase claims its own group, or else the group of its last word
+    anywhere: dict[str, tuple[str, ...]] = {}
+    for p in d["claim_anywhere"]:
+        key = norm_phrase(p)
+        anywhere[key] = groups.get(key) or groups.get(key.rsplit(" ", 1)[-1], ())
+    for phrase, keys in anywhere.items():
+        if not keys:
+            raise ValueError(f"outcome.json: claim_anywhere phrase {phrase!r} is in no group")
+    return _Vocab(
+        triggers=PhraseTable(triggers),
+        groups=PhraseTable(dict(groups)),
+        word_groups={k: v for k, v in groups.items() if " " not in k},
+        anywhere=PhraseTable(dict(anywhere)),
+        cues=PhraseTable({norm_phrase(p): True for p in d["unsupported_cues"]}),
+        stops=frozenset(d["stops"]),
+        links=frozenset(d["direction_links"]),
+        coordinators=frozenset(d["coordinators"]),
+        generic=frozenset(d["generic"]),
+        directions=frozenset(d["directions"]),
+        direction_nouns=frozenset(d["direction_nouns"]),
+        units=frozenset(d["unit_words"]),
+        verb_words=frozenset(d["verb_words"]),
+        trigger_words=frozenset(k for k in triggers if " " not in k),
+        figure_groups=dict(d["figure_groups"]),
+        figure_cues=frozenset(d["figure_cues"]),
+        measure_nouns=frozenset(d["measure_nouns"]),
+        abbreviations=dict(d["abbreviations"]),
+        passive_markers=frozenset(d["passive_markers"]),
+    )
+
+
+class _Stems(dict[str, str]):
+    """Lower-case word -> a crude stem, so "queries"/"query", "paged"/"pages", "caching"/"cache" meet."""
+
+    def __missing__(self, word: str) -> str:
+        w = vocab().abbreviations.get(word, word)
+        if len(w) > 4 and w.endswith("ies"):
+            w = w[:-3] + "y"
+        elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+            w = w[:-1]
+        if len(w) > 5 and w.endswith("ing"):
+            w = w[:-3]
+        elif len(w) > 4 and w.endswith("ed"):
+            w = w[:-2]
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+            w = w[:-1]  # "dropp" -> "drop"
+        if len(w) > 3 and w.endswith("e"):
+            w = w[:-1]
+        if len(self) < 16384:
+            self[word] = w
+        return w
+
+
+stem = _Stems().__getitem__
+
+
+def _word_keys(tokens: Tokens, k: int, token_groups: dict[int, tuple[str, ...]]) -> frozenset[str]:
+    word = tokens.lowers[k]
+    return frozenset((stem(word), *token_groups.get(k, ())))
+
+
+def _token_groups(tokens: Tokens, v: _Vocab) -> dict[int, tuple[str, ...]]:
+    """Token position -> the group keys of the group phrase it is part of."""
+    out: dict[int, tuple[str, ...]] = {}
+    for i, j, keys in ngram_matches(tokens, v.groups):
+        assert isinstance(keys, tuple)
+        for k in range(i, j):
+            out[k] = keys
+    return out
+
+
+def _verbish(word: str, v: _Vocab) -> bool:
+    if word in v.verb_words or word in v.trigger_words:
+        return True
+    return word.endswith(("ed", "ing")) and word not in v.word_groups
+
+
+class _Object(NamedTuple):
+    groups: list[list[int]]  # coordinated objects: content-word positions each
+    implied: list[str]
+    end: int  # one past the last token read into the phrase
+    tech: bool  # a technology named in it
+
+
+def _read_object(
+    tokens: Tokens, k: int, v: _Vocab, tech: frozenset[int], qualities: dict[int, tuple[int, str]], *, link: bool
+) -> _Object:
+    """The object after a trigger, from token ``k``: content words up to a stop word, a comma, a clause
+    break or another trigger; direction words ("fewer", "a 30% drop in") and generic words are read over."""
+    lowers, gaps, text, ends = tokens.lowers, tokens.gaps, tokens.text, tokens.ends
+    n = tokens.n
+    groups: list[list[int]] = [[]]
+    implied: list[str] = []
+    end = k
+    tech_seen = False
+    after_direction = link  # a link word ("in", "of") may continue the phrase here
+    i = k
+    limit = min(n, k + _OBJECT_LIMIT)
+    while i < limit:
+        if gaps[i] != GAP_JOIN:
+            break
+        w = lowers[i]
+        quality = qualities.get(i)
+        if quality is not None:
+            implied.append(quality[1])
+            i = end = quality[0]
+            continue
+        if w in v.coordinators:
+            nxt = i + 1
+            if nxt < n and gaps[nxt] == GAP_JOIN and not _verbish(lowers[nxt], v) and lowers[nxt] not in v.stops:
+                if groups[-1]:
+                    groups.append([])
+                i += 1
+                continue
+            break
+        if w in v.stops:
+            if ends[i] < len(text) and text[ends[i]] == "-":
+                i += 1  # "on-call", "in-house": part of a compound
+                continue
+            if w in v.links and (after_direction or not any(groups)):
+                after_direction = False
+                i += 1
+                continue
+            break
+        if i > k and (w in v.trigger_words or w in v.verb_words):
+            break  # "…latency and cutting costs": the next outcome, or the next piece of work
+        if not w.isalpha() or w in v.units:
+            i = end = i + 1  # a figure: the metric check reads it
+            continue
+        if w in v.directions:
+            after_direction = w in v.direction_nouns
+            i = end = i + 1
+            continue
+        if w in v.generic or (w.endswith("ly") and w not in v.word_groups):
+            i = end = i + 1
+            continue
+        if i in tech:
+            tech_seen = True
+            i = end = i + 1
+            continue
+        groups[-1].append(i)
+        after_direction = False
+        i = end = i + 1
+    # "storage usage", "payload size": the measure of a thing is about that thing
+    for g in groups:
+        while len(g) > 1 and lowers[g[-1]] in v.measure_nouns:
+            g.pop()
+    return _Object([g for g in groups if g], implied, end, tech_seen)
+
+
+def find(tokens: Tokens, tech: frozenset[int] = frozenset()) -> list[OutcomeMention]:
+    """Every outcome a bullet claims. ``tech``: token positions inside technology names (the tool check
+    reads those)."""
+    v = vocab()
+    triggers = ngram_matches(tokens, v.triggers)
+    anywhere = ngram_matches(tokens, v.anywhere)
+    if not triggers and not anywhere:
+        return []
+    lowers, gaps, starts, ends, text, n = tokens.lowers, tokens.gaps, tokens.starts, tokens.ends, tokens.text, tokens.n
+    token_groups = _token_groups(tokens, v)
+    qualities: dict[int, tuple[int, str]] = {}
+    for i, j, value in triggers:
+        assert isinstance(value, tuple)
+        if value[0] == _QUALITY:
+            qualities[i] = (j, value[1])
+    out: list[OutcomeMention] = []
+    covered = 0  # one past the last token of the last mention
+
+    def keys_of(positions: list[int]) -> tuple[tuple[str, frozenset[str]], ...]:
+        return tuple((tokens.words[p], _word_keys(tokens, p, token_groups)) for p in positions)
+
+    def add(i: int, end: int, mode: int, implied: Sequence[str], groups: Sequence[list[int]]) -> None:
+        nonlocal covered
+        start, stop = starts[i], ends[end - 1]
+        out.append(
+            OutcomeMention(text[start:stop], start, stop, mode, tuple(implied), tuple(keys_of(g) for g in groups))
+        )
+        covered = end
+
+    for i, j, value in triggers:
+        if i < covered:
+            continue
+        assert isinstance(value, tuple)
+        kind, implied_key = value
+        if kind == _QUALITY:
+            obj = _read_object(tokens, j, v, tech, qualities, link=False)
+            add(i, max(j, obj.end), STRICT, [implied_key, *obj.implied], obj.groups)
+            continue
+        if j >= n or gaps[j] != GAP_JOIN:
+            continue
+        if kind == _MAKE:
+            # "making queries faster", "made p95 latency 3x faster": the quality within a few words
+            words: list[int] = []
+            collecting = True
+            k = j
+            while k < min(n, j + _MAKER_WINDOW) and gaps[k] == GAP_JOIN and k not in qualities:
+                w = lowers[k]
+                if w in v.stops:
+                    collecting = False
+                elif collecting and w.isalpha() and w not in v.generic and w not in v.units and k not in tech:
+                    if w not in v.directions:
+                        words.append(k)
+                k += 1
+            quality = qualities.get(k)
+            if quality is not None and k < n and gaps[k] == GAP_JOIN:
+                add(i, quality[0], ANY, [quality[1]], [words] if words else [])
+            continue
+        if kind in (_ENABLE, _MAKE) and i > 0 and gaps[i] == GAP_JOIN and lowers[i - 1] in v.passive_markers:
+            continue  # "are allowed to reach it", "was made faster": no claim of the writer's effect
+        if kind == _ENABLE:
+            # "enabling the support team to issue refunds": the effect after "to"
+            k = j
+            while k < min(n, j + _ENABLE_WINDOW) and gaps[k] == GAP_JOIN and lowers[k] != "to":
+                k += 1
+            if k < n and lowers[k] == "to" and gaps[k] == GAP_JOIN and k + 1 < n and gaps[k + 1] == GAP_JOIN:
+                words = [p for p in range(j, k) if _content(lowers[p], v) and p not in tech]
+                e = k + 1
+                stop = min(n, e + _OBJECT_LIMIT)
+                while e < stop and gaps[e] == GAP_JOIN and lowers[e] not in ("by", "so", "which", "while"):
+                    if _content(lowers[e], v) and e not in tech:
+                        words.append(e)
+                    e += 1
+                implied = [qualities[p][1] for p in range(j, e) if p in qualities]
+                add(i, e, MAJORITY, implied, [words] if words else [])
+                continue
+            obj = _read_object(tokens, j, v, tech, qualities, link=False)
+            if obj.groups or obj.implied:
+                add(i, obj.end, ANY, obj.implied, obj.groups if not obj.tech else [])
+            continue
+        link = kind == _VERB and (lowers[j - 1] in v.direction_nouns or lowers[j - 1].endswith(("ment", "ments", "ion")))
+        obj = _read_object(tokens, j, v, tech, qualities, link=link)
+        if not obj.groups and not obj.implied:
+            continue
+        if kind == _SOFT and not any(token_groups.get(g[-1]) for g in obj.groups) and not obj.implied:
+            continue  # "delivered the export endpoint": work, not an outcome
+        if kind == _SOFT and lowers[i] == "for" and not obj.implied:
+            # "for conversion", "for better reliability" — not "for the billing team"
+            obj = obj._replace(groups=[g for g in obj.groups if token_groups.get(g[-1])])
+        add(i, obj.end, STRICT, obj.implied, obj.groups)
+
+    done = [(m.start, m.end) for m in out]
+    for i, j, keys in anywhere:
+        assert isinstance(keys, tuple)
+        start, end = starts[i], ends[j - 1]
+        if any(s <= start and end <= e for s, e in done):
+            continue
+        out.append(OutcomeMention(text[start:end], start, end, GROUP, tuple(keys), ()))
+    if len(out) > 1:
+        out.sort(key=_start)
+    return out
+
+
+def _start(m: OutcomeMention) -> int:
+    return m.start
+
+
+def _content(word: str, v: _Vocab) -> bool:
+    return (
+        word.isalpha()
+        and word not in v.generic
+        and word not in v.stops
+        and word not in v.directions
+        and word not in v.units
+        and word not in v.coordinators
+        and not (word.endswith("ly") and word not in v.word_groups)
+    )
+
+
+def unsupported(m: OutcomeMention, known: frozenset[str]) -> str | None:
+    """The word of ``m`` the input does not state (``known``: see :func:`support`), or None when the input
+    supports the whole outcome."""
+    for key in m.implied:
+        if key not in known:
+            return m.text if m.mode == GROUP else key[1:]
+    if m.mode == GROUP:
+        return None
+    for words in m.objects:
+        present = [not keys.isdisjoint(known) for _, keys in words]
+        if m.mode == ANY:
+            if not any(present):
+                return words[-1][0]
+            continue
+        if m.mode == MAJORITY:
+            if 2 * sum(present) < len(present):
+                return next(w for (w, _), p in zip(words, present, strict=True) if not p)
+            continue
+        # STRICT: the head (the last word), and at least half of its modifiers
+        if not present[-1]:
+            return words[-1][0]
+        mods = present[:-1]
+        if mods and 2 * sum(mods) < len(mods):
+            return next(w for (w, _), p in zip(words[:-1], mods, strict=True) if not p)
+    return None
+
+
+def support(tokens: Tokens, figure_starts: Sequence[tuple[int, str]]) -> set[str]:
+    """What a text (notes or an evidence item) states, as keys an outcome is looked up by: the stem of every
+    word and the group of every group phrase, except group words in a clause that negates or hopes for
+    them; plus the group of a figure ("1.2 s -> 400 ms": speed) in a clause that says it changed.
+    ``figure_starts``: (offset, dimension) of the text's quantities."""
+    v = vocab()
+    n = tokens.n
+    lowers, gaps = tokens.lowers, tokens.gaps
+    hypothetical = bytearray(n)
+    if not v.cues.heads.isdisjoint(tokens.last):
+        for i, j, _ in ngram_matches(tokens, v.cues):
+            lo = i
+            while lo > 0 and i - lo < _CUE_BACK and gaps[lo] == GAP_JOIN:
+                lo -= 1
+            hi = j
+            while hi < n and hi - j < _CUE_AHEAD and gaps[hi] != GAP_CLAUSE and gaps[hi] != GAP_COMMA:
+                hi += 1
+            hypothetical[lo:hi] = b"\x01" * (hi - lo)
+    token_groups = _token_groups(tokens, v)
+    out: set[str] = set()
+    for k in range(n):
+        if hypothetical[k] and k in token_groups:
+            continue
+        out.add(stem(lowers[k]))
+        if k and gaps[k] == GAP_JOIN:
+            out.add(stem(lowers[k - 1] + lowers[k]))  # "roll back" states "rollback"
+    for i, j, keys in ngram_matches(tokens, v.groups):
+        assert isinstance(keys, tuple)
+        if not any(hypothetical[i:j]):
+            out.update(keys)
+    if figure_starts:
+        starts = tokens.starts
+        for offset, dim in figure_starts:
+            group = v.figure_groups.get(dim.split(":", 1)[0])
+            if group is None or _key(group) in out:
+                continue
+            k = max(0, bisect_right(starts, offset) - 1)
+            if hypothetical[k] if k < n else False:
+                continue
+            lo = k
+            while lo > 0 and k - lo < _CUE_BACK and gaps[lo] != GAP_CLAUSE:
+                lo -= 1
+            hi = k + 1
+            while hi < n and hi - k < _CUE_AHEAD and gaps[hi] != GAP_CLAUSE:
+                hi += 1
+            clause = tokens.text[tokens.starts[lo] : tokens.ends[hi - 1]]
+            if not v.figure_cues.isdisjoint(lowers[lo:hi]) or "->" in clause or "\u2192" in clause:
+                out.add(_key(group))
+    return out
+
+
