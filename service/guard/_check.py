@@ -90,6 +90,51 @@ def _outcome(a: Analysis, facts: Facts, out: list[Violation]) -> None:
         )
 
 
+def _reach_texts(c: scope.ReachClaim, cue: str) -> tuple[str, str]:
+    """(message, hint) of a reach, breadth or status claim the input does not support."""
+    text = c.text
+    if c.kind == scope.PLURAL:
+        return (
+            f"'{text}' widens what the input names once (one {c.key}) to several.",
+            f"The input names a single {c.key}; keep it singular, or remove '{text}'.",
+        )
+    if c.kind == scope.REACH:
+        return (
+            f"'{text}' claims reach the input does not state (it names no {c.key}s reached).",
+            f"Keep to the reach the input states, or remove '{text}'.",
+        )
+    if c.kind == scope.DEPARTMENT:
+        return (
+            f"'{text}' names a team or function ({c.key}) the input does not mention.",
+            f"Name only the people and teams the input names, or remove '{text}'.",
+        )
+    if c.kind == scope.BROAD:
+        return (
+            f"'{text}' is broader than what the input names (it never mentions the {c.key}).",
+            f"Name the specific service, flow or component the input names instead of '{text}'.",
+        )
+    done = "completed" if c.level == 2 else "done"
+    return (
+        f"'{text}' claims the work was {done}; the input says '{cue}'.",
+        f"Say what the input says ('{cue}'), or remove '{text}'.",
+    )
+
+
+def _reach(a: Analysis, facts: Facts, out: list[Violation]) -> None:
+    reach = facts.reach
+    for c in a.reaches:
+        if c.kind == scope.STATUS:
+            cue = reach.status_of(c)
+            if not cue:
+                continue
+        elif reach.supports(c):
+            continue
+        else:
+            cue = ""
+        message, hint = _reach_texts(c, cue)
+        out.append(Violation("scope", c.text, c.start, c.end, message, hint))
+
+
 def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
     lookup = facts.lookup
     for c in a.claims:
@@ -162,6 +207,7 @@ def check_bullet(bullet: str, facts: Facts, analysis: Analysis | None = None) ->
     _tool(a, facts, violations)
     _metric(a, facts, violations)
     _scope(a, facts, violations)
+    _reach(a, facts, violations)
     _ownership(a, facts, violations)
     _outcome(a, facts, violations)
     if redacted:  # a masked or redacted span is reported once, as what it is (not also as a figure or a tool)

@@ -22,6 +22,7 @@ class Analysis(NamedTuple):
     scopes: tuple[scope.ScopeMention, ...]
     claims: tuple[ownership.Claim, ...]
     outcomes: tuple[outcome.OutcomeMention, ...] = ()  # bullets only
+    reaches: tuple[scope.ReachClaim, ...] = ()  # bullets only
 
 
 _DIGIT_AND_LETTER = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
@@ -69,6 +70,7 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
         tuple(scope.find(tokens, in_input=is_input)),
         tuple(ownership.find(tokens, tech_words)),
         () if is_input else tuple(outcome.find(tokens, frozenset(tech_words))),
+        () if is_input else tuple(scope.find_reach(tokens)),
     )
 
 
@@ -173,6 +175,7 @@ class Facts:
     redact_pattern: re.Pattern[str] | None
     evidence_ids: frozenset[str]
     outcome_support: frozenset[str]  # what the input states, as outcome keys (see ``outcome.support``)
+    reach: scope.ReachFacts  # what the input states about reach, breadth and status
     # derived from the fields above once per request, so checking a bullet only looks things up
     lookup: Lookup = field(compare=False, repr=False)
 
@@ -245,5 +248,6 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
             for s in sources
             for key in outcome.support(s.analysis.tokens, [(q.start, q.dim) for q in s.analysis.quantities])
         ),
+        reach=scope.ReachFacts([s.analysis.tokens for s in sources]),
         lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact),
     )
