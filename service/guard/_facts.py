@@ -70,8 +70,12 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
         tuple(scope.find(tokens, in_input=is_input)),
         tuple(ownership.find(tokens, tech_words)),
         () if is_input else tuple(outcome.find(tokens, frozenset(tech_words))),
-        () if is_input else tuple(scope.find_reach(tokens)),
+        () if is_input else tuple(scope.find_reach(tokens, _tech_spans(techs))),
     )
+
+
+def _tech_spans(techs: Sequence[tool.TechMention]) -> list[tuple[int, int, str]]:
+    return [(m.first_token, m.last_token, m.name) for m in techs]
 
 
 def analyse_bullet(bullet: str) -> Analysis:
@@ -248,6 +252,6 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
             for s in sources
             for key in outcome.support(s.analysis.tokens, [(q.start, q.dim) for q in s.analysis.quantities])
         ),
-        reach=scope.ReachFacts([s.analysis.tokens for s in sources]),
+        reach=scope.ReachFacts([(s.analysis.tokens, _tech_spans(s.analysis.techs)) for s in sources]),
         lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact),
     )

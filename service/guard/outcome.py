@@ -399,6 +399,14 @@ def support(tokens: Tokens, figure_starts: Sequence[tuple[int, str]]) -> set[str
             while hi < n and hi - j < _CUE_AHEAD and gaps[hi] != GAP_CLAUSE and gaps[hi] != GAP_COMMA:
                 hi += 1
             hypothetical[lo:hi] = b"\x01" * (hi - lo)
+    if "?" in tokens.text:  # a question states nothing ("Q: any wins on cost?")
+        text, starts, ends = tokens.text, tokens.starts, tokens.ends
+        lo = 0
+        for k in range(n):
+            if k + 1 == n or gaps[k + 1] == GAP_CLAUSE:
+                if "?" in text[ends[k] : starts[k + 1] if k + 1 < n else len(text)]:
+                    hypothetical[lo : k + 1] = b"\x01" * (k + 1 - lo)
+                lo = k + 1
     token_groups = _token_groups(tokens, v)
     out: set[str] = set()
     for k in range(n):

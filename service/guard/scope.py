@@ -123,7 +123,9 @@ REACH, PLURAL, DEPARTMENT, BROAD, STATUS = "reach", "plural", "department", "bro
 _LIST_WINDOW = 10  # words walked back over a list of departments to its context word ("with Product, …")
 _REACH_WINDOW = 4  # words between a reach word and its unit ("across five engineering teams")
 _OBJECT_WORDS = 8  # words of a status claim's object
+_DONE_WORDS = 6  # words after a "done" word that name what was done ("finished the migration")
 _CLAUSES_PER_WORD = 64  # input clauses remembered per word for status matching
+_ANY = "*"  # a "done" word about whatever its clause is about ("finished it", "is done")
 
 
 class ReachClaim(NamedTuple):
@@ -133,7 +135,7 @@ class ReachClaim(NamedTuple):
     end: int
     key: str  # the singular noun, department, broad term's group, or "" (status)
     level: int = 0  # status: 2 for a completion verb ("shipped"), 1 for a doing verb ("built")
-    words: frozenset[str] = frozenset()  # status: the object's stems
+    words: frozenset[str] = frozenset()  # status: the object's stems; broad: the word naming it, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +153,13 @@ class _Reach:
     broad: PhraseTable  # phrase -> group
     broad_markers: frozenset[str]
     measures: frozenset[str]
+    compound_groups: frozenset[str]  # broad terms that a word the input does not state still widens
+    verbs: frozenset[str]  # words that end a noun phrase before them ("Cut application response time")
     claims: PhraseTable  # status verb -> 2 (completion) or 1 (doing)
     states: PhraseTable  # input status word -> "done", "did", "unfinished" or "unstarted"
     negations: frozenset[str]
+    done_pronouns: frozenset[str]
+    object_stops: frozenset[str]
     stops: frozenset[str]
     generic: frozenset[str]
 
@@ -167,10 +173,10 @@ def reach_vocab() -> _Reach:
     singulars = {norm_phrase(k): norm_phrase(k) for k in pairs}
     for alias, word in r["aliases"].items():  # "svcs" = "services", "repo" = "repository"
         alias, word = norm_phrase(alias), norm_phrase(word)
-        if word in plurals:
-            plurals[alias] = plurals[word]
-        elif word in singulars:
+        if word in singulars:
             singulars[alias] = word
+        elif word in plurals:
+            plurals[alias] = plurals[word]
     reach_words, reach_by = set(), set()
     for phrase in r["reach_words"]:
         words = norm_phrase(phrase).split(" ")
@@ -192,6 +198,8 @@ def reach_vocab() -> _Reach:
     for name in ("done", "unfinished", "unstarted"):
         states.update({norm_phrase(p): name for p in s[name]})
     ov = load("outcome")
+    verbs = {*ov["verb_words"], *(w for k in ("verbs", "soft_verbs", "enablers", "makers") for w in ov[k])}
+    verbs.update(w for w in claims if " " not in w)
     return _Reach(
         plurals=PhraseTable(dict(plurals)),
         singulars=PhraseTable(dict(singulars)),
@@ -206,26 +214,42 @@ def reach_vocab() -> _Reach:
         broad=PhraseTable(broad),
         broad_markers=frozenset(r["broad_markers"]),
         measures=frozenset(r["broad_measures"]),
+        compound_groups=frozenset(r["compound_groups"]),
+        verbs=frozenset(w for w in verbs if " " not in w),
         claims=PhraseTable(claims),
         states=PhraseTable(states),
         negations=frozenset(s["negations"]),
+        done_pronouns=frozenset(s["done_pronouns"]),
+        object_stops=frozenset(s["object_stops"]),
         stops=frozenset(ov["stops"]),
         generic=frozenset(ov["generic"]),
     )
 
 
-def _content_stems(tokens: Tokens, lo: int, hi: int, v: _Reach) -> list[str]:
+def _content_stems(tokens: Tokens, lo: int, hi: int, v: _Reach, tech: dict[int, str]) -> list[str]:
+    """The content words of tokens ``lo`` to ``hi`` as stems; a word of a technology name as that name."""
     lowers = tokens.lowers
-    return [
-        stem(w)
-        for w in (lowers[k] for k in range(lo, hi))
-        if w.isalpha() and w not in v.stops and w not in v.generic and len(w) > 1
-    ]
+    out: list[str] = []
+    for k in range(lo, hi):
+        name = tech.get(k)
+        if name is not None:
+            out.append("tech:" + name)
+            continue
+        w = lowers[k]
+        if w.isalpha() and len(w) > 1 and w not in v.stops and w not in v.generic:
+            out.append(stem(w))
+    return out
 
 
-def find_reach(tokens: Tokens) -> list[ReachClaim]:
-    """Reach, generalisation and completion claims in a bullet (see ``data/scope.json``: ``reach``, ``status``)."""
+def _tech_positions(techs: Sequence[tuple[int, int, str]]) -> dict[int, str]:
+    return {k: name.lower() for first, last, name in techs for k in range(first, last)}
+
+
+def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> list[ReachClaim]:
+    """Reach, generalisation and completion claims in a bullet (see ``data/scope.json``: ``reach``, ``status``).
+    ``techs``: (first token, end token, name) of each technology the bullet names."""
     v = reach_vocab()
+    tech = _tech_positions(techs)
     out: list[ReachClaim] = []
     text, lowers, gaps, starts, ends, words, n = (
         tokens.text,
@@ -247,7 +271,7 @@ def find_reach(tokens: Tokens) -> list[ReachClaim]:
                 if w in v.reach_words or (w == "by" and k > 0 and lowers[k - 1] in v.reach_by):
                     first = k - 1 if w == "by" else k
                     break
-                if w in v.stops and w not in v.reach_words:
+                if w in v.stops:
                     break
                 k -= 1
         kind = REACH if first < i else PLURAL
@@ -275,52 +299,73 @@ def find_reach(tokens: Tokens) -> list[ReachClaim]:
     # broader objects: "across the platform", "backend infrastructure", "application performance"
     for i, j, group in ngram_matches(tokens, v.broad):
         assert isinstance(group, str)
-        initial = i == 0 or gaps[i] != GAP_JOIN or lowers[i - 1] in v.broad_markers or v.broad.get(lowers[i - 1])
-        if not initial:
-            continue  # "billing system", "multi-tenant platform": a specific thing's name
         nxt = lowers[j] if j < n and gaps[j] == GAP_JOIN else ""
         if nxt and nxt.isalpha() and nxt not in v.stops and nxt not in v.measures:
             continue  # "the platform team", "the system design": a modifier of something else
-        first = i
+        first, named = i, frozenset[str]()
+        prev = lowers[i - 1] if i > 0 and gaps[i] == GAP_JOIN else ""
+        if prev and prev not in v.broad_markers and v.broad.get(prev) is None:
+            if not prev.isalpha() or prev in v.verbs or prev.endswith(("ed", "ing")) or prev in v.stops:
+                pass  # "Cut application response time", "improving application performance"
+            elif i - 1 in tech or group not in v.compound_groups:
+                continue  # "the Kafka platform": named by a technology; "a payments product": a description
+            else:
+                # "billing system": a specific thing's name when the input names it too
+                first, named = i - 1, frozenset({stem(prev)})
         while first > 0 and i - first < 2 and gaps[first] == GAP_JOIN and lowers[first - 1] in v.broad_markers:
             first -= 1
         end = ends[j] if nxt in v.measures else ends[j - 1]
-        out.append(ReachClaim(BROAD, text[starts[first] : end], starts[first], end, group))
+        out.append(ReachClaim(BROAD, text[starts[first] : end], starts[first], end, group, 0, named))
     # completion: "Shipped X", "Launched X", "Built X"
     for i, j, level in ngram_matches(tokens, v.claims):
         assert isinstance(level, int)
         k = j
-        while k < n and k - j < _OBJECT_WORDS and gaps[k] != GAP_CLAUSE and (k == j or gaps[k] != GAP_COMMA):
+        while (
+            k < n
+            and k - j < _OBJECT_WORDS
+            and gaps[k] != GAP_CLAUSE
+            and (k == j or gaps[k] != GAP_COMMA)
+            and lowers[k] not in v.object_stops
+        ):
             k += 1
-        stems = frozenset(_content_stems(tokens, j, k, v))
+        stems = frozenset(_content_stems(tokens, j, k, v, tech))
         if stems:
             out.append(ReachClaim(STATUS, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], "", level, stems))
     return out
 
 
+class _Clause(NamedTuple):
+    stems: frozenset[str]
+    states: frozenset[str]  # "unfinished", "unstarted", "did"
+    done: tuple[frozenset[str], ...]  # what each "done" word is about (``_ANY``: whatever the clause is)
+    cue: str  # the first unfinished or unstarted cue, as written
+
+
 class ReachFacts:
-    """What the input states about reach and status, built once per request."""
+    """What the input states about reach, breadth and status, built once per request."""
 
-    __slots__ = ("broad", "clause_by_word", "clauses", "departments", "plural", "singular")
+    __slots__ = ("broad", "clause_by_word", "clauses", "departments", "plural", "singular", "stems")
 
-    def __init__(self, texts: Sequence[Tokens]) -> None:
+    def __init__(self, texts: Sequence[tuple[Tokens, Sequence[tuple[int, int, str]]]]) -> None:
         v = reach_vocab()
         plural: set[str] = set()
         singular: set[str] = set()
         departments: set[str] = set()
         broad: set[str] = set()
-        # (stems, state names, the first cue's text) per clause
-        clauses: list[tuple[frozenset[str], frozenset[str], str]] = []
+        stems: set[str] = set()
+        clauses: list[_Clause] = []
         by_word: dict[str, list[int]] = {}
-        for tokens in texts:
+        for tokens, techs in texts:
             lowers, gaps = tokens.lowers, tokens.gaps
+            stems.update(map(stem, lowers))
             for _, _, s in ngram_matches(tokens, v.plurals):
                 assert isinstance(s, str)
                 plural.add(s)
             for i, j, s in ngram_matches(tokens, v.singulars):
                 assert isinstance(s, str)
-                if j < tokens.n and gaps[j] == GAP_JOIN and lowers[j].isalpha() and lowers[j] not in v.stops and lowers[j] != "s":
-                    continue  # "the workflow files", "incident runbook": a modifier, not one thing
+                if j < tokens.n and gaps[j] == GAP_JOIN and lowers[j].isalpha() and lowers[j] not in v.stops:
+                    if lowers[j] != "s":
+                        continue  # "the workflow files", "incident runbook": a modifier, not one thing
                 k = i - 1
                 marked = False
                 while k >= 0 and i - k <= 4 and gaps[k + 1] == GAP_JOIN:
@@ -332,17 +377,18 @@ class ReachFacts:
                 (plural if marked else singular).add(s)
             departments.update(str(d) for _, _, d in ngram_matches(tokens, v.departments))
             broad.update(str(g) for _, _, g in ngram_matches(tokens, v.broad))
-            self._clauses(tokens, v, clauses, by_word)
+            self._clauses(tokens, _tech_positions(techs), v, clauses, by_word)
         self.plural = frozenset(plural)
         self.singular = frozenset(singular)
         self.departments = frozenset(departments)
         self.broad = frozenset(broad)
+        self.stems = frozenset(stems)
         self.clauses = clauses
         self.clause_by_word = by_word
 
     @staticmethod
     def _clauses(
-        tokens: Tokens, v: _Reach, clauses: list[tuple[frozenset[str], frozenset[str], str]], by_word: dict[str, list[int]]
+        tokens: Tokens, tech: dict[int, str], v: _Reach, clauses: list[_Clause], by_word: dict[str, list[int]]
     ) -> None:
         n, gaps, lowers, text, starts, ends = tokens.n, tokens.gaps, tokens.lowers, tokens.text, tokens.starts, tokens.ends
         if n == 0:
@@ -360,26 +406,39 @@ class ReachFacts:
         s = 0
         for c, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
             names: set[str] = set()
+            done: list[frozenset[str]] = []
             cue = ""
             opens = False
             while s < len(states) and states[s][0] < hi:
                 i, j, state = states[s]
-                if i >= lo:
-                    names.add(state)
-                    if state in ("unfinished", "unstarted") and not cue:
-                        cue = text[starts[i] : ends[j - 1]]
-                        opens = i - lo < 2
                 s += 1
-            stems = frozenset(_content_stems(tokens, lo, hi, v))
-            clauses.append((stems, frozenset(names), cue))
+                if i < lo:
+                    continue
+                if state == "done":
+                    # what was done: the words after it ("finished the migration"), or anything ("finished it")
+                    e = j
+                    while e < hi and e - j < _DONE_WORDS and lowers[e] not in v.object_stops:
+                        e += 1
+                    about = _content_stems(tokens, j, e, v, tech)
+                    if j >= hi or lowers[j] in v.done_pronouns:
+                        done.append(frozenset({_ANY}))
+                    else:
+                        done.append(frozenset(about))
+                    continue
+                names.add(state)
+                if state in ("unfinished", "unstarted") and not cue:
+                    cue = text[starts[i] : ends[j - 1]]
+                    opens = i - lo < 2
+            stems = frozenset(_content_stems(tokens, lo, hi, v, tech))
+            clauses.append(_Clause(stems, frozenset(names), tuple(done), cue))
             k = first + c
             for w in stems:
                 ids = by_word.setdefault(w, [])
                 if len(ids) < _CLAUSES_PER_WORD:
                     ids.append(k)
             if opens and c > 0:  # "…; paused when priorities changed": about the clause before
-                p_stems, p_names, p_cue = clauses[k - 1]
-                clauses[k - 1] = (p_stems, p_names | (names - {"done", "did"}), p_cue or cue)
+                prev = clauses[k - 1]
+                clauses[k - 1] = prev._replace(states=prev.states | (names - {"did"}), cue=prev.cue or cue)
 
     def status_of(self, claim: ReachClaim) -> str:
         """The cue of the input's unfinished or unstarted work that ``claim`` is about, or "" when the input
@@ -391,17 +450,17 @@ class ReachFacts:
         if not counts:
             return ""
         best = max(counts.values())
-        if best < min(2, len(claim.words)):
-            return ""
         cue = ""
         for k, c in counts.items():
             if c != best:
                 continue
-            _, names, clause_cue = self.clauses[k]
-            if "done" in names or (claim.level == 1 and "did" in names):
+            clause = self.clauses[k]
+            if any(_ANY in d or not d.isdisjoint(claim.words) for d in clause.done):
                 return ""
-            if "unstarted" in names or (claim.level == 2 and "unfinished" in names):
-                cue = cue or clause_cue
+            if claim.level == 1 and "did" in clause.states:
+                return ""
+            if "unstarted" in clause.states or (claim.level == 2 and "unfinished" in clause.states):
+                cue = cue or clause.cue
         return cue
 
     def supports(self, claim: ReachClaim) -> bool:
@@ -412,5 +471,5 @@ class ReachFacts:
         if claim.kind == DEPARTMENT:
             return claim.key in self.departments
         if claim.kind == BROAD:
-            return claim.key in self.broad
+            return claim.key in self.broad or bool(claim.words) and claim.words <= self.stems
         return not self.status_of(claim)
