@@ -100,7 +100,7 @@ def _reach_texts(c: scope.ReachClaim, cue: str) -> tuple[str, str]:
         )
     if c.kind == scope.REACH:
         return (
-            f"'{text}' claims reach the input does not state (it names no {c.key}s reached).",
+            f"'{text}' claims reach the input does not state.",
             f"Keep to the reach the input states, or remove '{text}'.",
         )
     if c.kind == scope.DEPARTMENT:

@@ -271,6 +271,8 @@ def find(tokens: Tokens, tech: frozenset[int] = frozenset()) -> list[OutcomeMent
         assert isinstance(value, tuple)
         kind, implied_key = value
         if kind == _QUALITY:
+            if j >= n or gaps[j] != GAP_JOIN or not _content(lowers[j], v):
+                continue  # "react faster": how, not an effect on a thing ("faster deploys")
             obj = _read_object(tokens, j, v, tech, qualities, link=False)
             add(i, max(j, obj.end), STRICT, [implied_key, *obj.implied], obj.groups)
             continue

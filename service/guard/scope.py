@@ -280,20 +280,20 @@ def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> li
     for i, j, dept in ngram_matches(tokens, v.departments):
         assert isinstance(dept, str)
         followed = j < n and gaps[j] == GAP_JOIN and lowers[j] in v.followers
-        if not followed:
-            if j - i == 1 and not words[i][:1].isupper():
-                continue  # "with data", "with it": a word, not a department
-            k = i - 1
-            while k >= 0 and i - k <= _LIST_WINDOW and gaps[k + 1] != GAP_CLAUSE:
-                w = lowers[k]
-                if w in v.contexts:
-                    break
-                if w not in v.list_words and v.departments.get(w) is None and not words[k][:1].isupper():
-                    k = -1
-                    break
-                k -= 1
-            if k < 0 or i - k > _LIST_WINDOW or lowers[k] not in v.contexts:
-                continue
+        if not followed and j - i == 1 and not words[i][:1].isupper():
+            continue  # "with data", "with it": a word, not a department
+        # only in a collaboration context: "with Product, …", "partnered with the Finance team"
+        k = i - 1
+        while k >= 0 and i - k <= _LIST_WINDOW and gaps[k + 1] != GAP_CLAUSE:
+            w = lowers[k]
+            if w in v.contexts:
+                break
+            if w not in v.list_words and v.departments.get(w) is None and not words[k][:1].isupper():
+                k = -1
+                break
+            k -= 1
+        if k < 0 or i - k > _LIST_WINDOW or lowers[k] not in v.contexts:
+            continue
         end = ends[j] if followed else ends[j - 1]
         out.append(ReachClaim(DEPARTMENT, text[starts[i] : end], starts[i], end, dept))
     # broader objects: "across the platform", "backend infrastructure", "application performance"
