@@ -61,6 +61,7 @@ class _Vocab:
     trigger_words: frozenset[str]
     figure_groups: dict[str, str]
     figure_cues: frozenset[str]
+    time_words: frozenset[str]
     measure_nouns: frozenset[str]
     abbreviations: dict[str, str]
     passive_markers: frozenset[str]
@@ -111,6 +112,7 @@ def vocab() -> _Vocab:
         trigger_words=frozenset(k for k in triggers if " " not in k),
         figure_groups=dict(d["figure_groups"]),
         figure_cues=frozenset(d["figure_cues"]),
+        time_words=frozenset(d["time_words"]),
         measure_nouns=frozenset(d["measure_nouns"]),
         abbreviations=dict(d["abbreviations"]),
         passive_markers=frozenset(d["passive_markers"]),
@@ -374,9 +376,13 @@ def unsupported(m: OutcomeMention, known: frozenset[str]) -> str | None:
             if 2 * sum(present) < len(present):
                 return next(w for (w, _), p in zip(words, present, strict=True) if not p)
             continue
-        # STRICT: the head (the last word), and at least half of its modifiers
+        # STRICT: the head (the last word), and at least half of its modifiers unless the head is stated
+        # as a group word ("query latency" where the input gives p95 figures)
         if not present[-1]:
             return words[-1][0]
+        head_keys = words[-1][1]
+        if any(k[:1] == "@" and k in known for k in head_keys):
+            continue
         mods = present[:-1]
         if mods and 2 * sum(mods) < len(mods):
             return next(w for (w, _), p in zip(words[:-1], mods, strict=True) if not p)
@@ -421,6 +427,15 @@ def support(tokens: Tokens, figure_starts: Sequence[tuple[int, str]]) -> set[str
         assert isinstance(keys, tuple)
         if not any(hypothetical[i:j]):
             out.update(keys)
+    speed = _key(v.figure_groups["time"])
+    if speed not in out and not v.time_words.isdisjoint(tokens.last):
+        for k in tokens.positions(v.time_words.intersection(tokens.last)):
+            if hypothetical[k]:
+                continue
+            lo, hi = max(0, k - _CUE_BACK), min(n, k + _CUE_AHEAD)
+            if not v.figure_cues.isdisjoint(lowers[lo:hi]):  # "handshake time down 30%"
+                out.add(speed)
+                break
     if figure_starts:
         starts = tokens.starts
         for offset, dim in figure_starts:
