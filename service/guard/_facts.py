@@ -230,13 +230,15 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
         q_sources.extend([s] * len(s.analysis.quantities))
         claims.extend(s.analysis.claims)
         c_sources.extend([s] * len(s.analysis.claims))
+    reach = scope.ReachFacts([(s.analysis.tokens, _tech_spans(s.analysis.techs)) for s in sources])
     return Facts(
         sources=tuple(sources),
         tech_names=names,
         techs=tool.closure(names),
         quantities=tuple(quantities),
         quantity_sources=tuple(q_sources),
-        scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes if not m.bound),
+        scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes if not m.bound)
+        | scope.implied_concepts(reach),
         scope_objects=frozenset(
             (m.concept, words[0])
             for s in sources
@@ -252,6 +254,6 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
             for s in sources
             for key in outcome.support(s.analysis.tokens, [(q.start, q.dim) for q in s.analysis.quantities])
         ),
-        reach=scope.ReachFacts([(s.analysis.tokens, _tech_spans(s.analysis.techs)) for s in sources]),
+        reach=reach,
         lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact),
     )

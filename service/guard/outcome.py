@@ -289,9 +289,15 @@ def find(tokens: Tokens, tech: frozenset[int] = frozenset()) -> list[OutcomeMent
                 w = lowers[k]
                 if w in v.stops:
                     collecting = False
-                elif collecting and w.isalpha() and w not in v.generic and w not in v.units and k not in tech:
-                    if w not in v.directions:
-                        words.append(k)
+                elif (
+                    collecting
+                    and w.isalpha()
+                    and w not in v.generic
+                    and w not in v.units
+                    and w not in v.directions
+                    and k not in tech
+                ):
+                    words.append(k)
                 k += 1
             quality = qualities.get(k)
             if quality is not None and k < n and gaps[k] == GAP_JOIN:
@@ -319,7 +325,9 @@ def find(tokens: Tokens, tech: frozenset[int] = frozenset()) -> list[OutcomeMent
             if obj.groups or obj.implied:
                 add(i, obj.end, ANY, obj.implied, obj.groups if not obj.tech else [])
             continue
-        link = kind == _VERB and (lowers[j - 1] in v.direction_nouns or lowers[j - 1].endswith(("ment", "ments", "ion")))
+        link = kind == _VERB and (
+            lowers[j - 1] in v.direction_nouns or lowers[j - 1].endswith(("ment", "ments", "ion"))
+        )
         obj = _read_object(tokens, j, v, tech, qualities, link=link)
         if not obj.groups and not obj.implied:
             continue
@@ -455,5 +463,3 @@ def support(tokens: Tokens, figure_starts: Sequence[tuple[int, str]]) -> set[str
             if not v.figure_cues.isdisjoint(lowers[lo:hi]) or "->" in clause or "\u2192" in clause:
                 out.add(_key(group))
     return out
-
-

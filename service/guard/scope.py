@@ -305,15 +305,20 @@ def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> li
         first, named = i, frozenset[str]()
         prev = lowers[i - 1] if i > 0 and gaps[i] == GAP_JOIN else ""
         if prev and prev not in v.broad_markers and v.broad.get(prev) is None:
-            if not prev.isalpha() or prev in v.verbs or prev.endswith(("ed", "ing")) or prev in v.stops:
+            if not prev.isalpha() or prev in v.verbs or prev in v.stops:
                 pass  # "Cut application response time", "improving application performance"
             elif i - 1 in tech or group not in v.compound_groups:
                 continue  # "the Kafka platform": named by a technology; "a payments product": a description
             else:
                 # "billing system": a specific thing's name when the input names it too
                 first, named = i - 1, frozenset({stem(prev)})
-        while first > 0 and i - first < 2 and gaps[first] == GAP_JOIN and lowers[first - 1] in v.broad_markers:
-            first -= 1
+        while (
+            first > 0
+            and i - first < 2
+            and gaps[first] == GAP_JOIN
+            and (lowers[first - 1] in v.broad_markers or v.broad.get(lowers[first - 1]) is not None)
+        ):
+            first -= 1  # "across the platform", "backend infrastructure"
         end = ends[j] if nxt in v.measures else ends[j - 1]
         out.append(ReachClaim(BROAD, text[starts[first] : end], starts[first], end, group, 0, named))
     # completion: "Shipped X", "Launched X", "Built X"
@@ -332,6 +337,14 @@ def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> li
         if stems:
             out.append(ReachClaim(STATUS, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], "", level, stems))
     return out
+
+
+CROSS_FUNCTIONAL = "cross-functional"
+
+
+def implied_concepts(facts: ReachFacts) -> frozenset[str]:
+    """Scope concepts the input states without their words: two departments named are cross-functional work."""
+    return frozenset({CROSS_FUNCTIONAL}) if len(facts.departments) >= 2 else frozenset()
 
 
 class _Clause(NamedTuple):
@@ -363,9 +376,9 @@ class ReachFacts:
                 plural.add(s)
             for i, j, s in ngram_matches(tokens, v.singulars):
                 assert isinstance(s, str)
-                if j < tokens.n and gaps[j] == GAP_JOIN and lowers[j].isalpha() and lowers[j] not in v.stops:
-                    if lowers[j] != "s":
-                        continue  # "the workflow files", "incident runbook": a modifier, not one thing
+                nxt = lowers[j] if j < tokens.n and gaps[j] == GAP_JOIN else ""
+                if nxt.isalpha() and nxt not in v.stops and nxt != "s":
+                    continue  # "the workflow files", "incident runbook": a modifier, not one thing
                 k = i - 1
                 marked = False
                 while k >= 0 and i - k <= 4 and gaps[k + 1] == GAP_JOIN:
@@ -390,21 +403,31 @@ class ReachFacts:
     def _clauses(
         tokens: Tokens, tech: dict[int, str], v: _Reach, clauses: list[_Clause], by_word: dict[str, list[int]]
     ) -> None:
-        n, gaps, lowers, text, starts, ends = tokens.n, tokens.gaps, tokens.lowers, tokens.text, tokens.starts, tokens.ends
+        n, gaps, lowers, text, starts, ends = (
+            tokens.n,
+            tokens.gaps,
+            tokens.lowers,
+            tokens.text,
+            tokens.starts,
+            tokens.ends,
+        )
         if n == 0:
             return
         states: list[tuple[int, int, str]] = []
         for i, j, state in ngram_matches(tokens, v.states):
             assert isinstance(state, str)
-            if state in ("done", "did") and i > 0 and (
-                lowers[i - 1] in v.negations or (i > 1 and lowers[i - 2] in v.negations)
+            if (
+                state in ("done", "did")
+                and i > 0
+                and (lowers[i - 1] in v.negations or (i > 1 and lowers[i - 2] in v.negations))
             ):
                 state = "unfinished"  # "never shipped", "didn't finish"
             states.append((i, j, state))
         bounds = [k for k in range(n) if gaps[k] == GAP_CLAUSE] + [n]
         first = len(clauses)
         s = 0
-        for c, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        for c in range(len(bounds) - 1):
+            lo, hi = bounds[c], bounds[c + 1]
             names: set[str] = set()
             done: list[frozenset[str]] = []
             cue = ""
@@ -471,5 +494,5 @@ class ReachFacts:
         if claim.kind == DEPARTMENT:
             return claim.key in self.departments
         if claim.kind == BROAD:
-            return claim.key in self.broad or bool(claim.words) and claim.words <= self.stems
+            return claim.key in self.broad or (bool(claim.words) and claim.words <= self.stems)
         return not self.status_of(claim)
