@@ -73,7 +73,7 @@ def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
 def _outcome(a: Analysis, facts: Facts, out: list[Violation]) -> None:
     known = facts.outcome_support
     for m in a.outcomes:
-        word = outcome.unsupported(m, known)
+        word = outcome.unsupported(m, known, a.tokens)
         if word is None:
             continue
         text = m.text
@@ -122,7 +122,11 @@ def _reach_texts(c: scope.ReachClaim, cue: str) -> tuple[str, str]:
 
 def _reach(a: Analysis, facts: Facts, out: list[Violation]) -> None:
     reach = facts.reach
-    for c in a.reaches:
+    claims: Iterable[scope.ReachClaim] = a.reaches
+    if reach.about_cued_work(a.tokens):  # about work the input calls unfinished: read its completion verbs
+        tech = {k: m.name.lower() for m in a.techs for k in range(m.first_token, m.last_token)}
+        claims = [*a.reaches, *scope.find_status(a.tokens, tech)]
+    for c in claims:
         if c.kind == scope.STATUS:
             cue = reach.status_of(c)
             if not cue:

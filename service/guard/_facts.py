@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from service.guard import metric, outcome, ownership, redaction, scope, tool
+from service.guard import _phrases, metric, outcome, ownership, redaction, scope, tool
 from service.guard._models import EvidenceItem
 from service.guard._text import Tokens, plain, tokenize
 
@@ -69,9 +69,21 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
         tuple(quantities),
         tuple(scope.find(tokens, in_input=is_input)),
         tuple(ownership.find(tokens, tech_words)),
-        () if is_input else tuple(outcome.find(tokens, frozenset(tech_words))),
-        () if is_input else tuple(scope.find_reach(tokens, _tech_spans(techs))),
+        *_bullet_claims(tokens, tech_words, is_input),
     )
+
+
+def _bullet_claims(
+    tokens: Tokens, tech_words: dict[int, str], is_input: bool
+) -> tuple[tuple[outcome.OutcomeMention, ...], tuple[scope.ReachClaim, ...]]:
+    """Outcomes and reach claims: bullets only (the input's side is read by ``outcome.support`` and
+    ``scope.ReachFacts``)."""
+    if is_input:
+        return (), ()
+    hits = _phrases.scan(tokens)
+    if not hits:
+        return (), ()
+    return tuple(outcome.find(tokens, tech_words, hits)), tuple(scope.find_reach(tokens, tech_words, hits))
 
 
 def _tech_spans(techs: Sequence[tool.TechMention]) -> list[tuple[int, int, str]]:

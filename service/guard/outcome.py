@@ -15,7 +15,7 @@ latency", "the goal is to cut costs") state nothing.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
@@ -31,6 +31,7 @@ STRICT, MAJORITY, ANY, GROUP = range(4)
 _OBJECT_LIMIT = 8  # words read after a trigger
 _MAKER_WINDOW = 7  # words between "making" and its quality adjective
 _ENABLE_WINDOW = 6  # words between "enabling" and "to"
+_GROUP_WINDOW = _ENABLE_WINDOW + _OBJECT_LIMIT + 2  # words after a trigger whose groups are looked up
 _CUE_BACK, _CUE_AHEAD = 8, 10  # words around an unsupported cue that it covers
 
 
@@ -40,7 +41,7 @@ class OutcomeMention(NamedTuple):
     end: int
     mode: int  # STRICT, MAJORITY, ANY or GROUP (see ``unsupported``)
     implied: tuple[str, ...]  # group keys the trigger itself claims ("faster": speed)
-    objects: tuple[tuple[tuple[str, frozenset[str]], ...], ...]  # coordinated objects: (word, its keys) each
+    objects: tuple[tuple[int, ...], ...]  # coordinated objects: the token positions of their words
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class _Vocab:
     triggers: PhraseTable  # phrase -> (kind, implied group key or "")
     groups: PhraseTable  # phrase -> group keys ("@speed", …)
     word_groups: dict[str, tuple[str, ...]]  # single group words -> their group keys
+    phrase_groups: dict[str, tuple[str, ...]]  # every group phrase -> its group keys
     anywhere: PhraseTable  # generic-benefit phrase -> its group keys
     cues: PhraseTable  # unsupported cues
     stops: frozenset[str]
@@ -65,6 +67,7 @@ class _Vocab:
     measure_nouns: frozenset[str]
     abbreviations: dict[str, str]
     passive_markers: frozenset[str]
+    enable_stops: frozenset[str]
 
 
 def _key(group: str) -> str:
@@ -99,6 +102,7 @@ def vocab() -> _Vocab:
         triggers=PhraseTable(triggers),
         groups=PhraseTable(dict(groups)),
         word_groups={k: v for k, v in groups.items() if " " not in k},
+        phrase_groups=groups,
         anywhere=PhraseTable(dict(anywhere)),
         cues=PhraseTable({norm_phrase(p): True for p in d["unsupported_cues"]}),
         stops=frozenset(d["stops"]),
@@ -116,6 +120,7 @@ def vocab() -> _Vocab:
         measure_nouns=frozenset(d["measure_nouns"]),
         abbreviations=dict(d["abbreviations"]),
         passive_markers=frozenset(d["passive_markers"]),
+        enable_stops=frozenset(d["enable_stops"]),
     )
 
 
@@ -144,15 +149,13 @@ class _Stems(dict[str, str]):
 stem = _Stems().__getitem__
 
 
-def _word_keys(tokens: Tokens, k: int, token_groups: dict[int, tuple[str, ...]]) -> frozenset[str]:
-    word = tokens.lowers[k]
-    return frozenset((stem(word), *token_groups.get(k, ())))
-
-
-def _token_groups(tokens: Tokens, v: _Vocab) -> dict[int, tuple[str, ...]]:
-    """Token position -> the group keys of the group phrase it is part of."""
-    out: dict[int, tuple[str, ...]] = {}
-    for i, j, keys in ngram_matches(tokens, v.groups):
+def _token_groups(
+    tokens: Tokens, v: _Vocab, lo: int = 0, hi: int = -1, out: dict[int, tuple[str, ...]] | None = None
+) -> dict[int, tuple[str, ...]]:
+    """Token position -> the group keys of the group phrase it is part of (tokens ``lo`` to ``hi``)."""
+    if out is None:
+        out = {}
+    for i, j, keys in ngram_matches(tokens, v.groups, lo, hi):
         assert isinstance(keys, tuple)
         for k in range(i, j):
             out[k] = keys
@@ -173,7 +176,7 @@ class _Object(NamedTuple):
 
 
 def _read_object(
-    tokens: Tokens, k: int, v: _Vocab, tech: frozenset[int], qualities: dict[int, tuple[int, str]], *, link: bool
+    tokens: Tokens, k: int, v: _Vocab, tech: Container[int], qualities: dict[int, tuple[int, str]], *, link: bool
 ) -> _Object:
     """The object after a trigger, from token ``k``: content words up to a stop word, a comma, a clause
     break or another trigger; direction words ("fewer", "a 30% drop in") and generic words are read over."""
@@ -238,16 +241,22 @@ def _read_object(
     return _Object([g for g in groups if g], implied, end, tech_seen)
 
 
-def find(tokens: Tokens, tech: frozenset[int] = frozenset()) -> list[OutcomeMention]:
+def find(
+    tokens: Tokens, tech: Container[int] = (), hits: dict[str, list[tuple[int, int, object]]] | None = None
+) -> list[OutcomeMention]:
     """Every outcome a bullet claims. ``tech``: token positions inside technology names (the tool check
-    reads those)."""
+    reads those); ``hits``: the bullet's matches of the trigger and anywhere tables, when the caller has
+    them (see ``_phrases.scan``)."""
     v = vocab()
-    triggers = ngram_matches(tokens, v.triggers)
-    anywhere = ngram_matches(tokens, v.anywhere)
+    if hits is None:
+        triggers = ngram_matches(tokens, v.triggers)
+        anywhere = ngram_matches(tokens, v.anywhere)
+    else:
+        triggers, anywhere = hits.get("trigger", []), hits.get("anywhere", [])
     if not triggers and not anywhere:
         return []
     lowers, gaps, starts, ends, text, n = tokens.lowers, tokens.gaps, tokens.starts, tokens.ends, tokens.text, tokens.n
-    token_groups = _token_groups(tokens, v)
+    word_groups = v.word_groups
     qualities: dict[int, tuple[int, str]] = {}
     for i, j, value in triggers:
         assert isinstance(value, tuple)
@@ -255,96 +264,91 @@ def find(tokens: Tokens, tech: frozenset[int] = frozenset()) -> list[OutcomeMent
             qualities[i] = (j, value[1])
     out: list[OutcomeMention] = []
     covered = 0  # one past the last token of the last mention
-
-    def keys_of(positions: list[int]) -> tuple[tuple[str, frozenset[str]], ...]:
-        return tuple((tokens.words[p], _word_keys(tokens, p, token_groups)) for p in positions)
-
-    def add(i: int, end: int, mode: int, implied: Sequence[str], groups: Sequence[list[int]]) -> None:
-        nonlocal covered
-        start, stop = starts[i], ends[end - 1]
-        out.append(
-            OutcomeMention(text[start:stop], start, stop, mode, tuple(implied), tuple(keys_of(g) for g in groups))
-        )
-        covered = end
-
     for i, j, value in triggers:
         if i < covered:
             continue
         assert isinstance(value, tuple)
         kind, implied_key = value
+        mode = STRICT
+        end = j
+        implied: list[str] = []
+        groups: list[list[int]] = []
         if kind == _QUALITY:
             if j >= n or gaps[j] != GAP_JOIN or not _content(lowers[j], v):
                 continue  # "react faster": how, not an effect on a thing ("faster deploys")
             obj = _read_object(tokens, j, v, tech, qualities, link=False)
-            add(i, max(j, obj.end), STRICT, [implied_key, *obj.implied], obj.groups)
+            end, implied, groups = max(j, obj.end), [implied_key, *obj.implied], obj.groups
+        elif j >= n or gaps[j] != GAP_JOIN:
             continue
-        if j >= n or gaps[j] != GAP_JOIN:
-            continue
-        if kind == _MAKE:
+        elif kind == _SOFT:
+            # "delivered the export endpoint", "for the billing team": an outcome only with a group word
+            k = j
+            while k < n and k - j < _OBJECT_LIMIT and gaps[k] == GAP_JOIN and lowers[k] not in word_groups:
+                k += 1
+            if k >= n or k - j >= _OBJECT_LIMIT or gaps[k] != GAP_JOIN:
+                continue
+            obj = _read_object(tokens, j, v, tech, qualities, link=False)
+            groups = [g for g in obj.groups if lowers[g[-1]] in word_groups]
+            if not groups and not obj.implied:
+                continue
+            end, implied = obj.end, obj.implied
+        elif kind in (_ENABLE, _MAKE) and i > 0 and gaps[i] == GAP_JOIN and lowers[i - 1] in v.passive_markers:
+            continue  # "are allowed to reach it", "was made faster": no claim of the writer's effect
+        elif kind == _MAKE:
             # "making queries faster", "made p95 latency 3x faster": the quality within a few words
             words: list[int] = []
             collecting = True
             k = j
-            while k < min(n, j + _MAKER_WINDOW) and gaps[k] == GAP_JOIN and k not in qualities:
+            while k < n and k - j < _MAKER_WINDOW and gaps[k] == GAP_JOIN and k not in qualities:
                 w = lowers[k]
                 if w in v.stops:
                     collecting = False
-                elif (
-                    collecting
-                    and w.isalpha()
-                    and w not in v.generic
-                    and w not in v.units
-                    and w not in v.directions
-                    and k not in tech
-                ):
+                elif collecting and k not in tech and _content(w, v):
                     words.append(k)
                 k += 1
             quality = qualities.get(k)
-            if quality is not None and k < n and gaps[k] == GAP_JOIN:
-                add(i, quality[0], ANY, [quality[1]], [words] if words else [])
-            continue
-        if kind in (_ENABLE, _MAKE) and i > 0 and gaps[i] == GAP_JOIN and lowers[i - 1] in v.passive_markers:
-            continue  # "are allowed to reach it", "was made faster": no claim of the writer's effect
-        if kind == _ENABLE:
+            if quality is None or k >= n or gaps[k] != GAP_JOIN:
+                continue
+            mode, end, implied, groups = ANY, quality[0], [quality[1]], [words] if words else []
+        elif kind == _ENABLE:
             # "enabling the support team to issue refunds": the effect after "to"
             k = j
-            while k < min(n, j + _ENABLE_WINDOW) and gaps[k] == GAP_JOIN and lowers[k] != "to":
+            while k < n and k - j < _ENABLE_WINDOW and gaps[k] == GAP_JOIN and lowers[k] != "to":
                 k += 1
-            if k < n and lowers[k] == "to" and gaps[k] == GAP_JOIN and k + 1 < n and gaps[k + 1] == GAP_JOIN:
-                words = [p for p in range(j, k) if _content(lowers[p], v) and p not in tech]
+            if k + 1 < n and lowers[k] == "to" and gaps[k] == GAP_JOIN and gaps[k + 1] == GAP_JOIN:
+                words = [p for p in range(j, k) if p not in tech and _content(lowers[p], v)]
                 e = k + 1
                 stop = min(n, e + _OBJECT_LIMIT)
-                while e < stop and gaps[e] == GAP_JOIN and lowers[e] not in ("by", "so", "which", "while"):
-                    if _content(lowers[e], v) and e not in tech:
+                while e < stop and gaps[e] == GAP_JOIN and lowers[e] not in v.enable_stops:
+                    if e not in tech and _content(lowers[e], v):
                         words.append(e)
                     e += 1
+                mode, end, groups = MAJORITY, e, [words] if words else []
                 implied = [qualities[p][1] for p in range(j, e) if p in qualities]
-                add(i, e, MAJORITY, implied, [words] if words else [])
+            else:
+                obj = _read_object(tokens, j, v, tech, qualities, link=False)
+                if not obj.groups and not obj.implied:
+                    continue
+                mode, end, implied, groups = ANY, obj.end, obj.implied, [] if obj.tech else obj.groups
+        else:
+            link = kind == _VERB and (
+                lowers[j - 1] in v.direction_nouns or lowers[j - 1].endswith(("ment", "ments", "ion"))
+            )
+            obj = _read_object(tokens, j, v, tech, qualities, link=link)
+            if not obj.groups and not obj.implied:
                 continue
-            obj = _read_object(tokens, j, v, tech, qualities, link=False)
-            if obj.groups or obj.implied:
-                add(i, obj.end, ANY, obj.implied, obj.groups if not obj.tech else [])
-            continue
-        link = kind == _VERB and (
-            lowers[j - 1] in v.direction_nouns or lowers[j - 1].endswith(("ment", "ments", "ion"))
-        )
-        obj = _read_object(tokens, j, v, tech, qualities, link=link)
-        if not obj.groups and not obj.implied:
-            continue
-        if kind == _SOFT and not any(token_groups.get(g[-1]) for g in obj.groups) and not obj.implied:
-            continue  # "delivered the export endpoint": work, not an outcome
-        if kind == _SOFT and lowers[i] == "for" and not obj.implied:
-            # "for conversion", "for better reliability" — not "for the billing team"
-            obj = obj._replace(groups=[g for g in obj.groups if token_groups.get(g[-1])])
-        add(i, obj.end, STRICT, obj.implied, obj.groups)
-
-    done = [(m.start, m.end) for m in out]
+            end, implied, groups = obj.end, obj.implied, obj.groups
+        start, stop = starts[i], ends[end - 1]
+        out.append(OutcomeMention(text[start:stop], start, stop, mode, tuple(implied), tuple(tuple(g) for g in groups)))
+        covered = end
     for i, j, keys in anywhere:
         assert isinstance(keys, tuple)
-        start, end = starts[i], ends[j - 1]
-        if any(s <= start and end <= e for s, e in done):
-            continue
-        out.append(OutcomeMention(text[start:end], start, end, GROUP, tuple(keys), ()))
+        start, stop = starts[i], ends[j - 1]
+        for m in out:
+            if m.start <= start and stop <= m.end:
+                break
+        else:
+            out.append(OutcomeMention(text[start:stop], start, stop, GROUP, keys, ()))
     if len(out) > 1:
         out.sort(key=_start)
     return out
@@ -366,34 +370,55 @@ def _content(word: str, v: _Vocab) -> bool:
     )
 
 
-def unsupported(m: OutcomeMention, known: frozenset[str]) -> str | None:
-    """The word of ``m`` the input does not state (``known``: see :func:`support`), or None when the input
-    supports the whole outcome."""
+def _stated(tokens: Tokens, p: int, known: frozenset[str], v: _Vocab) -> int:
+    """Whether the input states the bullet's word at ``p``: 0 no, 1 by its stem, 2 by its group (a word of
+    the group, or a group phrase it is part of: "response time", "error rate")."""
+    lowers, gaps = tokens.lowers, tokens.gaps
+    word = lowers[p]
+    for key in v.word_groups.get(word, ()):
+        if key in known:
+            return 2
+    if p > 0 and gaps[p] == GAP_JOIN:
+        for key in v.phrase_groups.get(lowers[p - 1] + " " + word, ()):
+            if key in known:
+                return 2
+    if p + 1 < tokens.n and gaps[p + 1] == GAP_JOIN:
+        for key in v.phrase_groups.get(word + " " + lowers[p + 1], ()):
+            if key in known:
+                return 2
+    return 1 if stem(word) in known else 0
+
+
+def unsupported(m: OutcomeMention, known: frozenset[str], tokens: Tokens) -> str | None:
+    """The word of ``m`` (a mention in the bullet ``tokens`` is of) the input does not state (``known``:
+    see :func:`support`), or None when the input supports the whole outcome."""
     for key in m.implied:
         if key not in known:
             return m.text if m.mode == GROUP else key[1:]
     if m.mode == GROUP:
         return None
-    for words in m.objects:
-        present = [not keys.isdisjoint(known) for _, keys in words]
+    v = vocab()
+    words = tokens.words
+    for positions in m.objects:
         if m.mode == ANY:
-            if not any(present):
-                return words[-1][0]
+            if not any(_stated(tokens, p, known, v) for p in positions):
+                return words[positions[-1]]
             continue
         if m.mode == MAJORITY:
-            if 2 * sum(present) < len(present):
-                return next(w for (w, _), p in zip(words, present, strict=True) if not p)
+            missing = [p for p in positions if not _stated(tokens, p, known, v)]
+            if 2 * len(missing) > len(positions):
+                return words[missing[0]]
             continue
         # STRICT: the head (the last word), and at least half of its modifiers unless the head is stated
         # as a group word ("query latency" where the input gives p95 figures)
-        if not present[-1]:
-            return words[-1][0]
-        head_keys = words[-1][1]
-        if any(k[:1] == "@" and k in known for k in head_keys):
+        head = _stated(tokens, positions[-1], known, v)
+        if not head:
+            return words[positions[-1]]
+        if head == 2 or len(positions) == 1:
             continue
-        mods = present[:-1]
-        if mods and 2 * sum(mods) < len(mods):
-            return next(w for (w, _), p in zip(words[:-1], mods, strict=True) if not p)
+        missing = [p for p in positions[:-1] if not _stated(tokens, p, known, v)]
+        if 2 * len(missing) > len(positions) - 1:
+            return words[missing[0]]
     return None
 
 

@@ -5,7 +5,7 @@ the input supports a phrase when it states any phrase of the same concept."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
@@ -159,6 +159,7 @@ class _Reach:
     states: PhraseTable  # input status word -> "done", "did", "unfinished" or "unstarted"
     negations: frozenset[str]
     done_pronouns: frozenset[str]
+    continuations: frozenset[str]
     object_stops: frozenset[str]
     stops: frozenset[str]
     generic: frozenset[str]
@@ -220,13 +221,14 @@ def reach_vocab() -> _Reach:
         states=PhraseTable(states),
         negations=frozenset(s["negations"]),
         done_pronouns=frozenset(s["done_pronouns"]),
+        continuations=frozenset(norm_phrase(p) for p in s["continuation_cues"]),
         object_stops=frozenset(s["object_stops"]),
         stops=frozenset(ov["stops"]),
         generic=frozenset(ov["generic"]),
     )
 
 
-def _content_stems(tokens: Tokens, lo: int, hi: int, v: _Reach, tech: dict[int, str]) -> list[str]:
+def _content_stems(tokens: Tokens, lo: int, hi: int, v: _Reach, tech: Mapping[int, str]) -> list[str]:
     """The content words of tokens ``lo`` to ``hi`` as stems; a word of a technology name as that name."""
     lowers = tokens.lowers
     out: list[str] = []
@@ -245,11 +247,24 @@ def _tech_positions(techs: Sequence[tuple[int, int, str]]) -> dict[int, str]:
     return {k: name.lower() for first, last, name in techs for k in range(first, last)}
 
 
-def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> list[ReachClaim]:
+def find_reach(
+    tokens: Tokens,
+    tech: Mapping[int, str] | None = None,
+    hits: dict[str, list[tuple[int, int, object]]] | None = None,
+) -> list[ReachClaim]:
     """Reach, generalisation and completion claims in a bullet (see ``data/scope.json``: ``reach``, ``status``).
-    ``techs``: (first token, end token, name) of each technology the bullet names."""
+    ``tech``: token position -> the technology name it is part of; ``hits``: the bullet's
+    matches of the plural, department, broad and claim tables, when the caller has them (``_phrases.scan``)."""
     v = reach_vocab()
-    tech = _tech_positions(techs)
+    tech = tech or {}
+    if hits is None:
+        hits = {
+            "plural": ngram_matches(tokens, v.plurals),
+            "department": ngram_matches(tokens, v.departments),
+            "broad": ngram_matches(tokens, v.broad),
+        }
+    if not hits:
+        return []
     out: list[ReachClaim] = []
     text, lowers, gaps, starts, ends, words, n = (
         tokens.text,
@@ -261,7 +276,7 @@ def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> li
         tokens.n,
     )
     # plural widening and reach: "postmortems", "across five engineering teams"
-    for i, j, noun in ngram_matches(tokens, v.plurals):
+    for i, j, noun in hits.get("plural", ()):
         assert isinstance(noun, str)
         first = i
         if noun in v.groups:
@@ -277,7 +292,7 @@ def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> li
         kind = REACH if first < i else PLURAL
         out.append(ReachClaim(kind, text[starts[first] : ends[j - 1]], starts[first], ends[j - 1], noun))
     # departments named in a collaboration context: "with Product, Engineering and Compliance", "the Finance team"
-    for i, j, dept in ngram_matches(tokens, v.departments):
+    for i, j, dept in hits.get("department", ()):
         assert isinstance(dept, str)
         followed = j < n and gaps[j] == GAP_JOIN and lowers[j] in v.followers
         if not followed and j - i == 1 and not words[i][:1].isupper():
@@ -297,7 +312,7 @@ def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> li
         end = ends[j] if followed else ends[j - 1]
         out.append(ReachClaim(DEPARTMENT, text[starts[i] : end], starts[i], end, dept))
     # broader objects: "across the platform", "backend infrastructure", "application performance"
-    for i, j, group in ngram_matches(tokens, v.broad):
+    for i, j, group in hits.get("broad", ()):
         assert isinstance(group, str)
         nxt = lowers[j] if j < n and gaps[j] == GAP_JOIN else ""
         if nxt and nxt.isalpha() and nxt not in v.stops and nxt not in v.measures:
@@ -321,7 +336,24 @@ def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> li
             first -= 1  # "across the platform", "backend infrastructure"
         end = ends[j] if nxt in v.measures else ends[j - 1]
         out.append(ReachClaim(BROAD, text[starts[first] : end], starts[first], end, group, 0, named))
-    # completion: "Shipped X", "Launched X", "Built X"
+    return out
+
+
+CROSS_FUNCTIONAL = "cross-functional"
+
+
+def implied_concepts(facts: ReachFacts) -> frozenset[str]:
+    """Scope concepts the input states without their words: two departments named are cross-functional work."""
+    return frozenset({CROSS_FUNCTIONAL}) if len(facts.departments) >= 2 else frozenset()
+
+
+def find_status(tokens: Tokens, tech: Mapping[int, str] | None = None) -> list[ReachClaim]:
+    """Completion claims in a bullet ("Shipped X", "Launched X", "Built X"), with the stems of their object.
+    Only worth reading when the input states unfinished or unstarted work (``ReachFacts.has_cues``)."""
+    v = reach_vocab()
+    tech = tech or {}
+    text, lowers, gaps, starts, ends, n = tokens.text, tokens.lowers, tokens.gaps, tokens.starts, tokens.ends, tokens.n
+    out: list[ReachClaim] = []
     for i, j, level in ngram_matches(tokens, v.claims):
         assert isinstance(level, int)
         k = j
@@ -339,14 +371,6 @@ def find_reach(tokens: Tokens, techs: Sequence[tuple[int, int, str]] = ()) -> li
     return out
 
 
-CROSS_FUNCTIONAL = "cross-functional"
-
-
-def implied_concepts(facts: ReachFacts) -> frozenset[str]:
-    """Scope concepts the input states without their words: two departments named are cross-functional work."""
-    return frozenset({CROSS_FUNCTIONAL}) if len(facts.departments) >= 2 else frozenset()
-
-
 class _Clause(NamedTuple):
     stems: frozenset[str]
     states: frozenset[str]  # "unfinished", "unstarted", "did"
@@ -357,7 +381,12 @@ class _Clause(NamedTuple):
 class ReachFacts:
     """What the input states about reach, breadth and status, built once per request."""
 
-    __slots__ = ("broad", "clause_by_word", "clauses", "departments", "plural", "singular", "stems")
+    __slots__ = ("broad", "clause_by_word", "clauses", "cue_stems", "departments", "plural", "singular", "stems")
+
+    def about_cued_work(self, tokens: Tokens) -> bool:
+        """Whether the bullet shares a word with work the input calls unfinished or unstarted."""
+        cued = self.cue_stems
+        return bool(cued) and any(stem(w) in cued for w in tokens.last)
 
     def __init__(self, texts: Sequence[tuple[Tokens, Sequence[tuple[int, int, str]]]]) -> None:
         v = reach_vocab()
@@ -398,6 +427,8 @@ class ReachFacts:
         self.stems = frozenset(stems)
         self.clauses = clauses
         self.clause_by_word = by_word
+        # the words of work said to be unfinished or unstarted: a bullet sharing none claims no such work
+        self.cue_stems = frozenset(w for c in clauses if c.cue for w in c.stems)
 
     @staticmethod
     def _clauses(
@@ -451,7 +482,7 @@ class ReachFacts:
                 names.add(state)
                 if state in ("unfinished", "unstarted") and not cue:
                     cue = text[starts[i] : ends[j - 1]]
-                    opens = i - lo < 2
+                    opens = i - lo < 2 and norm_phrase(cue) in v.continuations
             stems = frozenset(_content_stems(tokens, lo, hi, v, tech))
             clauses.append(_Clause(stems, frozenset(names), tuple(done), cue))
             k = first + c
