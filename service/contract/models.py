@@ -92,7 +92,7 @@ class VerifyRequest(BaseModel):
     bullets: list[NonBlankStr] = Field(min_length=1, description="Resume bullets to check, in order. At least one.")
 
 
-ViolationKindOut = Literal["metric", "tool", "ownership", "scope", "redacted", "source"]
+ViolationKindOut = Literal["metric", "tool", "ownership", "scope", "outcome", "redacted", "source"]
 
 
 class ViolationOut(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from service.guard import instruction, metric, ownership, scope
+from service.guard import instruction, metric, outcome, ownership, scope
 from service.guard._facts import Analysis, Facts, bullet_analysis, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Violation
 from service.guard.redaction import placeholder_marker, placeholder_pattern
@@ -89,6 +89,75 @@ def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
                 f"Keep to the scope the input gives (the specific service, table or team), or remove '{text}'.",
             )
         )
+
+
+def _outcome(a: Analysis, facts: Facts, out: list[Violation]) -> None:
+    known = facts.outcome_support
+    for m in a.outcomes:
+        word = outcome.unsupported(m, known, a.tokens)
+        if word is None:
+            continue
+        text = m.text
+        about = "" if word == text else f" (nothing about '{word}')"
+        out.append(
+            Violation(
+                "outcome",
+                text,
+                m.start,
+                m.end,
+                f"'{text}' claims an effect the input does not state{about}.",
+                f"Keep to the effects the input states, in its words or figures, or remove '{text}'.",
+            )
+        )
+
+
+def _reach_texts(c: scope.ReachClaim, cue: str) -> tuple[str, str]:
+    """(message, hint) of a reach, breadth or status claim the input does not support."""
+    text = c.text
+    if c.kind == scope.PLURAL:
+        return (
+            f"'{text}' widens what the input names once (one {c.key}) to several.",
+            f"The input names a single {c.key}; keep it singular, or remove '{text}'.",
+        )
+    if c.kind == scope.REACH:
+        return (
+            f"'{text}' claims reach the input does not state.",
+            f"Keep to the reach the input states, or remove '{text}'.",
+        )
+    if c.kind == scope.DEPARTMENT:
+        return (
+            f"'{text}' names a team or function ({c.key}) the input does not mention.",
+            f"Name only the people and teams the input names, or remove '{text}'.",
+        )
+    if c.kind == scope.BROAD:
+        return (
+            f"'{text}' is broader than what the input names (it never mentions the {c.key}).",
+            f"Name the specific service, flow or component the input names instead of '{text}'.",
+        )
+    done = "completed" if c.level == 2 else "done"
+    return (
+        f"'{text}' claims the work was {done}; the input says '{cue}'.",
+        f"Say what the input says ('{cue}'), or remove '{text}'.",
+    )
+
+
+def _reach(a: Analysis, facts: Facts, out: list[Violation]) -> None:
+    reach = facts.reach
+    claims: Iterable[scope.ReachClaim] = a.reaches
+    if reach.about_cued_work(a.tokens):  # about work the input calls unfinished: read its completion verbs
+        tech = {k: m.name.lower() for m in a.techs for k in range(m.first_token, m.last_token)}
+        claims = [*a.reaches, *scope.find_status(a.tokens, tech)]
+    for c in claims:
+        if c.kind == scope.STATUS:
+            cue = reach.status_of(c)
+            if not cue:
+                continue
+        elif reach.supports(c):
+            continue
+        else:
+            cue = ""
+        message, hint = _reach_texts(c, cue)
+        out.append(Violation("scope", c.text, c.start, c.end, message, hint))
 
 
 def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
@@ -175,8 +244,10 @@ def check_bullet(bullet: str, facts: Facts, analysis: Analysis | None = None) ->
     _tool(a, facts, violations)
     _metric(a, facts, violations)
     _scope(a, facts, violations)
+    _reach(a, facts, violations)
     _ownership(a, facts, violations)
     _source(a, violations)
+    _outcome(a, facts, violations)
     if redacted:  # a masked or redacted span is reported once, as what it is (not also as a figure or a tool)
         spans = [(v.start, v.end) for v in redacted]
         violations = [

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
-from service.guard import instruction, metric, ownership, redaction, scope, tool
+from service.guard import _phrases, instruction, metric, outcome, ownership, redaction, scope, tool
 from service.guard._models import EvidenceItem
 from service.guard._text import Tokens, plain, tokenize
 
@@ -22,6 +22,8 @@ class Analysis(NamedTuple):
     quantities: tuple[metric.Quantity, ...]
     scopes: tuple[scope.ScopeMention, ...]
     claims: tuple[ownership.Claim, ...]
+    outcomes: tuple[outcome.OutcomeMention, ...] = ()  # bullets only
+    reaches: tuple[scope.ReachClaim, ...] = ()  # bullets only
 
 
 @cache
@@ -76,7 +78,25 @@ def analyse(text: str, *, is_input: bool, tokens: Tokens | None = None) -> Analy
         tuple(quantities),
         tuple(scope.find(tokens, in_input=is_input)),
         tuple(ownership.find(tokens, tech_words)),
+        *_bullet_claims(tokens, tech_words, is_input),
     )
+
+
+def _bullet_claims(
+    tokens: Tokens, tech_words: dict[int, str], is_input: bool
+) -> tuple[tuple[outcome.OutcomeMention, ...], tuple[scope.ReachClaim, ...]]:
+    """Outcomes and reach claims: bullets only (the input's side is read by ``outcome.support`` and
+    ``scope.ReachFacts``)."""
+    if is_input:
+        return (), ()
+    hits = _phrases.scan(tokens)
+    if not hits:
+        return (), ()
+    return tuple(outcome.find(tokens, tech_words, hits)), tuple(scope.find_reach(tokens, tech_words, hits))
+
+
+def _tech_spans(techs: Sequence[tool.TechMention]) -> list[tuple[int, int, str]]:
+    return [(m.first_token, m.last_token, m.name) for m in techs]
 
 
 def analyse_bullet(bullet: str) -> Analysis:
@@ -188,6 +208,8 @@ class Facts:
     claim_sources: tuple[Source, ...]
     redact_pattern: re.Pattern[str] | None
     evidence_ids: frozenset[str]
+    outcome_support: frozenset[str]  # what the input states, as outcome keys (see ``outcome.support``)
+    reach: scope.ReachFacts  # what the input states about reach, breadth and status
     # derived from the fields above once per request, so checking a bullet only looks things up
     lookup: Lookup = field(compare=False, repr=False)
 
@@ -292,13 +314,15 @@ def extract_facts(
         q_sources.extend([s] * len(s.analysis.quantities))
         claims.extend(s.analysis.claims)
         c_sources.extend([s] * len(s.analysis.claims))
+    reach = scope.ReachFacts([(s.analysis.tokens, _tech_spans(s.analysis.techs)) for s in sources])
     return Facts(
         sources=tuple(sources),
         tech_names=names,
         techs=tool.closure(names),
         quantities=tuple(quantities),
         quantity_sources=tuple(q_sources),
-        scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes if not m.bound),
+        scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes if not m.bound)
+        | scope.implied_concepts(reach),
         scope_objects=frozenset(
             (m.concept, words[0])
             for s in sources
@@ -309,5 +333,11 @@ def extract_facts(
         claim_sources=tuple(c_sources),
         redact_pattern=redaction.compile_terms(redact),
         evidence_ids=frozenset(e.id for e in evidence),
+        outcome_support=frozenset(
+            key
+            for s in sources
+            for key in outcome.support(s.analysis.tokens, [(q.start, q.dim) for q in s.analysis.quantities])
+        ),
+        reach=reach,
         lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact, sources),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-ViolationKind = Literal["metric", "tool", "ownership", "scope", "redacted", "source"]
+ViolationKind = Literal["metric", "tool", "ownership", "scope", "outcome", "redacted", "source"]
 Verdict = Literal["accepted", "rejected"]
 
 

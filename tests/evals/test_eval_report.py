@@ -86,7 +86,7 @@ def test_markdown_summarises_groups_kinds_and_cases(tmp_path: Path) -> None:
     )
     md = paths["md"].read_text(encoding="utf-8")
     assert "| v1 · fake-model | 50% |" in md
-    assert "| prompt · model | metric | tool | ownership | scope | redacted | source |" in md
+    assert "| prompt · model | metric | tool | ownership | scope | outcome | redacted | source |" in md
     assert "perf-01-cache (v1 · fake-model): 1 failed run(s): LLMTimeout: x" in md
 
 

@@ -326,7 +326,9 @@ def test_violation_spans_are_exact(notes: str, bullet: str, redact: list[str]) -
     result = run(notes, bullet, redact=redact)
     spans_exact(result)
     assert result.verdict == ("rejected" if result.violations else "accepted")
-    assert all(v.kind in {"metric", "tool", "ownership", "scope", "redacted", "source"} for v in result.violations)
+    assert all(
+        v.kind in {"metric", "tool", "ownership", "scope", "outcome", "redacted", "source"} for v in result.violations
+    )
 
 
 @SETTINGS

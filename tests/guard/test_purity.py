@@ -37,6 +37,7 @@ CHECK_DATA = {
     "tool": ["technologies", "tool_context"],
     "ownership": ["ownership"],
     "scope": ["scope"],
+    "outcome": ["outcome"],
     "redaction": ["redaction"],
     "instruction": ["instruction"],
 }

@@ -110,6 +110,14 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
                         },
                         {
                             "kind": "scope",
+                            "text": "across all services",
+                            "start": 28,
+                            "end": 47,
+                            "message": "'across all services' claims reach the input does not state.",
+                            "hint": "Keep to the reach the input states, or remove 'across all services'.",
+                        },
+                        {
+                            "kind": "scope",
                             "text": "all",
                             "start": 35,
                             "end": 38,
@@ -172,7 +180,7 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
     description=(
         "Runs the deterministic truthfulness guard: facts are extracted from `notes`, `evidence` and "
         "`redact` once, then every bullet is checked against them. A bullet is `rejected` when it "
-        "claims a metric, tool, ownership or scope the inputs do not support, or mentions a "
+        "claims a metric, tool, ownership, scope or outcome the inputs do not support, or mentions a "
         "redacted term; each violation gives the offending span and a hint. "
         "Results come back in the order the bullets were sent. Each result also carries `warnings`: spans a "
         "reviewer reads as weak ('worked on', 'scalable' with no scale, 'REST APIs' with no consumer), with the "

@@ -10,7 +10,7 @@
 (function () {
   const API_KEY_STORAGE = "bulletguard.apiKey";
   const REWRITE_URL = "v1/rewrite"; // relative: works behind a path prefix too
-  const KNOWN_KINDS = ["metric", "tool", "ownership", "scope", "redacted", "source"];
+  const KNOWN_KINDS = ["metric", "tool", "ownership", "scope", "outcome", "redacted", "source"];
   const FIELD_LABELS = {
     notes: "Work notes",
     evidence: "Evidence",
