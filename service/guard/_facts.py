@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -101,6 +102,10 @@ def _literal_figures(
     joined = tokens.joined
     out: list[metric.Quantity] = []
     version_starts: set[int] | None = None
+    covered_starts: list[int] | None = None  # the spans of quantities and technologies, by start...
+    reach: list[int] = []  # ...and the furthest end among the spans up to each one
+    k = 0  # the position of the word at ``counted`` (words are counted once, left to right)
+    counted = 0
     m = _ASCII_DIGIT.search(joined)
     while m is not None:
         word_start = joined.rfind(" ", 0, m.start()) + 1
@@ -108,21 +113,20 @@ def _literal_figures(
         if word_end < 0:
             word_end = len(joined)
         if not joined[word_start:word_end].isdigit():
-            k = joined.count(" ", 0, word_start)  # the word's position
+            k += joined.count(" ", counted, word_start)  # the word's position
+            counted = word_start
             word = tokens.words[k]
             if _has_digit_and_letter(word):
                 start = tokens.starts[k]
-                covered = False  # plain loops: this runs per bullet, and generators cost more here
-                for q in quantities:
-                    if q.start <= start < q.end:
-                        covered = True
-                        break
-                else:
-                    for t in techs:
-                        if t.start <= start < t.end:
-                            covered = True
-                            break
-                if not covered:
+                if covered_starts is None:
+                    spans = sorted([(q.start, q.end) for q in quantities] + [(t.start, t.end) for t in techs])
+                    covered_starts = [s for s, _ in spans]
+                    furthest = -1
+                    for _, e in spans:
+                        furthest = max(furthest, e)
+                        reach.append(furthest)
+                at = bisect_right(covered_starts, start) - 1
+                if at < 0 or reach[at] <= start:  # inside no quantity and no technology
                     if version_starts is None:
                         version_starts = _version_starts(tokens.text, anchors)
                     if start not in version_starts:

@@ -232,40 +232,63 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     for k, name in tech_words.items():
         content[k] = name
     object_stops = v.object_stops
-    for k, (i, j, level) in enumerate(found):
+    # Segments, read right to left so each token is looked at a bounded number of times: a verb whose
+    # own segment holds no content word ("designed and built X") shares the next claim's segment and
+    # object, which are then already known (the same sets, not copies).
+    m = len(found)
+    seg_ends = [0] * m
+    seg_words: list[frozenset[str]] = [frozenset()] * m
+    obj_ends = [0] * m
+    objs: list[frozenset[str]] = [frozenset()] * m
+    for k in range(m - 1, -1, -1):
+        i, j, level = found[k]
         # the segment: back to the clause start for the clause's first claim, on to the next claim
         seg_start = i
         if k == 0 or GAP_CLAUSE in gaps[found[k - 1][1] : i + 1]:
             seg_start = _clause_start(gaps, i, 0)
+        stop = found[k + 1][0] if k + 1 < m else n
         seg_end = j
-        nxt = k + 1
-        while True:
-            stop = found[nxt][0] if nxt < len(found) else n
-            if seg_end < stop:
-                seg_end = gaps.index(GAP_CLAUSE, seg_end, stop) if GAP_CLAUSE in gaps[seg_end:stop] else stop
-            words = frozenset(content[seg_start:seg_end]) - _NO_WORD
-            # "designed and built X": a verb with no object of its own shares the next one's
-            if words or nxt >= len(found) or seg_end < stop:
-                break
-            seg_end = found[nxt][1]
-            nxt += 1
+        if seg_end < stop:
+            seg_end = gaps.index(GAP_CLAUSE, seg_end, stop) if GAP_CLAUSE in gaps[seg_end:stop] else stop
+        words = frozenset(content[seg_start:seg_end]) - _NO_WORD
+        shares = not words and k + 1 < m and seg_end == stop
+        if shares:
+            seg_end, words = seg_ends[k + 1], seg_words[k + 1]
+        seg_ends[k], seg_words[k] = seg_end, words
+        # the direct object: up to the first preposition or comma, within the segment
+        limit = min(seg_end, found[k + 1][1]) if shares else seg_end
         obj_end = j
-        while (
-            obj_end < seg_end and lowers[obj_end] not in object_stops and (obj_end == j or gaps[obj_end] != GAP_COMMA)
-        ):
+        while obj_end < limit and lowers[obj_end] not in object_stops and (obj_end == j or gaps[obj_end] != GAP_COMMA):
             obj_end += 1
         obj = frozenset(content[j:obj_end]) - _NO_WORD
+        if shares and obj_end == limit < seg_end and gaps[obj_end] != GAP_COMMA:
+            # the walk reached the end of the next verb: from there it goes on as that verb's did
+            obj_end = obj_ends[k + 1]
+            obj = objs[k + 1] if not obj else obj | objs[k + 1]
+        obj_ends[k], objs[k] = obj_end, obj
+    for k, (i, j, level) in enumerate(found):
         start, end = starts[i], ends[j - 1]
-        claims.append(Claim(level, text[start:end], start, end, words, obj))
+        claims.append(Claim(level, text[start:end], start, end, seg_words[k], objs[k]))
+    # each line's words and each clause start are computed once, however many role labels share them
+    line_words: dict[int, frozenset[str]] = {}
+    clause_objs: dict[int, frozenset[str]] = {}
+    prev_label = -1  # one past the previous role label: the object of a label starts after it
     for i, j, level, first, last in roles:
         # the work is the line; its object, the words just before the label: in the label's own clause,
         # or else in the clause before ("feature-flags service — owner: me")
-        words = frozenset(content[first:last]) - _NO_WORD
-        c_start = _clause_start(gaps, i, first)
+        words = line_words.get(first)
+        if words is None:
+            words = line_words[first] = frozenset(content[first:last]) - _NO_WORD
+        c_start = _clause_start(gaps, i, max(first, prev_label))
         obj = frozenset(content[c_start:i]) - _NO_WORD
-        if not obj and c_start > first:
-            obj = frozenset(content[_clause_start(gaps, c_start - 1, first) : c_start]) - _NO_WORD
+        if not obj and c_start > first and gaps[c_start] == GAP_CLAUSE:
+            obj = clause_objs.get(c_start)
+            if obj is None:
+                obj = clause_objs[c_start] = (
+                    frozenset(content[_clause_start(gaps, c_start - 1, first) : c_start]) - _NO_WORD
+                )
         obj = obj or words
+        prev_label = j
         claims.append(Claim(level, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], words, obj))
     return claims
 
@@ -285,18 +308,23 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
         return [], frozenset()
     text, lowers, gaps, starts, ends, n = tokens.text, tokens.lowers, tokens.gaps, tokens.starts, tokens.ends, tokens.n
     roles: list[tuple[int, int, int, int, int]] = []
-    not_claims: set[int] = set()
+    line_breaks: list[int] = []  # offsets of the newlines
+    nl = text.find("\n")
+    while nl >= 0:
+        line_breaks.append(nl)
+        nl = text.find("\n", nl + 1)
+    titled: dict[int, int] = {}  # a line's first token -> one past the last role label on it
     for i, j, level in ngram_matches(tokens, v.role_table):
         assert isinstance(level, int)
         if j >= n:
             continue
         if ":" not in text[ends[j - 1] : starts[j]] and lowers[j - 1] != "by":
             continue  # "the author of", "owner of": not a role line
-        line_start = text.rfind("\n", 0, starts[i]) + 1
-        line_end = text.find("\n", ends[j - 1])
-        line_end = n if line_end < 0 else bisect_left(starts, line_end)
+        line = bisect_left(line_breaks, starts[i])  # the line's number: the newlines before the label
+        line_start = line_breaks[line - 1] + 1 if line > 0 else 0
+        line_end = bisect_left(starts, line_breaks[line]) if line < len(line_breaks) else n
         first = bisect_left(starts, line_start)
-        not_claims.update(range(first, j))
+        titled[first] = j
         # the people named: up to the end of the clause, a ";" or a parenthesis
         k, names = j, list[str]()
         while k < n and len(names) < 8:
@@ -306,31 +334,58 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
             k += 1
         if v.role_self.intersection(names):
             roles.append((i, j, level, first, line_end))
+    not_claims = {k for first, j in titled.items() for k in range(first, j)}
     return roles, frozenset(not_claims)
+
+
+# Bounds on the work of comparing a bullet's claim with the input's (see ``allowed_level``): a word is
+# looked up in at most POSTING_CAP distinct input claims (the first ones, in input order), and a claim is
+# ranked against at most CANDIDATE_CAP of them (the first in input order). Notes of realistic length stay
+# far below both; they only cut short inputs built to make the comparison cost the product of two lengths.
+POSTING_CAP = 128
+CANDIDATE_CAP = 256
 
 
 class ClaimIndex:
     """The input's claims arranged for ``allowed_level``, built once per request: for each content word,
     the claims whose direct object mentions it, and those whose segment does, so a bullet's claim is
-    compared only with the input claims that can be about the same work."""
+    compared only with the input claims that can be about the same work. A claim equal to an earlier one
+    (same rung, segment and object) is not indexed again: the earlier one wins every tie with it."""
 
     __slots__ = ("best", "by_content", "by_obj", "claims")
 
     def __init__(self, claims: Sequence[Claim]) -> None:
         by_obj: dict[str, list[int]] = {}
         by_content: dict[str, list[int]] = {}
+        seen: set[tuple[int, frozenset[str], frozenset[str]]] = set()
         for k, c in enumerate(claims):
+            key = (c.level, c.content, c.obj)
+            if key in seen:
+                continue
+            seen.add(key)
             for word in c.obj:
-                by_obj.setdefault(word, []).append(k)
-            for word in c.content | c.obj:
-                by_content.setdefault(word, []).append(k)
+                posting = by_obj.setdefault(word, [])
+                if len(posting) < POSTING_CAP:
+                    posting.append(k)
+            for words in (c.content, c.obj - c.content if c.obj else c.obj):
+                for word in words:
+                    posting = by_content.setdefault(word, [])
+                    if len(posting) < POSTING_CAP:
+                        posting.append(k)
         self.claims = tuple(claims)
         self.by_obj = by_obj
         self.by_content = by_content
         self.best = min((-c.level, k) for k, c in enumerate(claims)) if claims else None
 
 
-def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ()) -> tuple[int, int]:
+def bullet_words(claims: Sequence[Claim]) -> frozenset[str]:
+    """The content words of all of a bullet's claims (what ``allowed_level`` falls back on)."""
+    return frozenset().union(*{id(c.content): c.content for c in claims}.values())
+
+
+def allowed_level(
+    claim: Claim, index: ClaimIndex, others: Sequence[Claim] = (), context: frozenset[str] | None = None
+) -> tuple[int, int]:
     """The rung the input supports for the work ``claim`` is about, and the position of the input claim
     that set it (-1 when none did).
 
@@ -339,9 +394,11 @@ def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ())
     then the most words shared between the segments, then the closest object (fewest words the bullet's
     object lacks); among equals, the highest rung. When the claim's own segment shares no word with any
     input claim, the content words of the whole bullet (``claim`` and ``others``, the bullet's other
-    claims) stand in for it ("…, which a teammate and I planned together"). An input that states no claim
-    sharing a word with either supports up to the implicit rung ("built"), or less when all its claims are
-    lower: in long notes a strong verb about one piece of work is no support for another.
+    claims; or ``context``, those words computed once by :func:`bullet_words`) stand in for it ("…, which
+    a teammate and I planned together"). An input that states no claim sharing a word with either
+    supports up to the implicit rung ("built"), or less when all its claims are lower: in long notes a
+    strong verb about one piece of work is no support for another. At most ``CANDIDATE_CAP`` input claims
+    are ranked (the first in input order).
     """
     obj, content, claims = claim.obj, claim.content, index.claims
     by_obj, by_content = index.by_obj, index.by_content
@@ -352,8 +409,8 @@ def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ())
         tied = {k for word in obj for k in by_content.get(word, ())}
     if not tied:
         tied = {k for word in content for k in by_content.get(word, ())}
-        if not tied and others:
-            content = content.union(*(c.content for c in others))
+        if not tied and (others or context):
+            content = content.union(*(c.content for c in others)) if context is None else content | context
             tied = {k for word in content for k in by_content.get(word, ())}
         if not tied:
             implicit = vocab().implicit_level
@@ -366,9 +423,11 @@ def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ())
         return claims[k].level, k
     best: tuple[int, int, int, int, int] | None = None
     best_k = -1
-    for k in sorted(tied):  # in input order: the first of equals wins
+    order = sorted(tied)  # in input order: the first of equals wins
+    for k in order[:CANDIDATE_CAP] if len(order) > CANDIDATE_CAP else order:
         c = claims[k]
-        key = (len(obj & c.obj), len(obj & c.content), len(content & c.content), -len(c.obj - obj), c.level)
+        shared = len(obj & c.obj)
+        key = (shared, len(obj & c.content), len(content & c.content), shared - len(c.obj), c.level)
         if best is None or key > best:
             best, best_k = key, k
     return claims[best_k].level, best_k
