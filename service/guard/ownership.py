@@ -276,20 +276,21 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     for i, j, level, first, last in roles:
         # the work is the line; its object, the words just before the label: in the label's own clause,
         # or else in the clause before ("feature-flags service — owner: me")
-        words = line_words.get(first)
-        if words is None:
-            words = line_words[first] = frozenset(content[first:last]) - _NO_WORD
+        line_set = line_words.get(first)
+        if line_set is None:
+            line_set = line_words[first] = frozenset(content[first:last]) - _NO_WORD
         c_start = _clause_start(gaps, i, max(first, prev_label))
         obj = frozenset(content[c_start:i]) - _NO_WORD
         if not obj and c_start > first and gaps[c_start] == GAP_CLAUSE:
-            obj = clause_objs.get(c_start)
-            if obj is None:
-                obj = clause_objs[c_start] = (
+            before = clause_objs.get(c_start)
+            if before is None:
+                before = clause_objs[c_start] = (
                     frozenset(content[_clause_start(gaps, c_start - 1, first) : c_start]) - _NO_WORD
                 )
-        obj = obj or words
+            obj = before
+        obj = obj or line_set
         prev_label = j
-        claims.append(Claim(level, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], words, obj))
+        claims.append(Claim(level, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], line_set, obj))
     return claims
 
 
