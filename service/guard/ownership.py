@@ -68,6 +68,14 @@ class _Vocab:
     generic: frozenset[str]
     abbreviations: dict[str, str]
     ladder_words: frozenset[str]
+    role_nouns: frozenset[str]
+    team_nouns: frozenset[str]
+    size_words: frozenset[str]
+    team_window: int
+    co_agents: PhraseTable
+    subject_phrases: frozenset[str]
+    partial_after: PhraseTable
+    partial_before: frozenset[str]
 
 
 @cache
@@ -90,7 +98,11 @@ def vocab() -> _Vocab:
         ladder_words.update(lv["past"])
         ladder_words.update(lv["other"])
     damp = d["dampeners"]
-    damp_table: dict[str, object] = {norm_phrase(p): True for p in damp["phrases"]}
+    team = d["team_credit"]
+    subjects = frozenset(norm_phrase(p) for p in team["subject_phrases"])
+    # a helper phrase's value: whether it is a subject ("we", "the team"), whose lowering carries on
+    damp_table: dict[str, object] = {norm_phrase(p): norm_phrase(p) in subjects for p in damp["phrases"]}
+    partial = d["partial_credit"]
     return _Vocab(
         table=PhraseTable(table),
         level_names=names,
@@ -112,6 +124,14 @@ def vocab() -> _Vocab:
         generic=frozenset(d["generic_words"]),
         abbreviations=dict(d["abbreviations"]),
         ladder_words=frozenset(ladder_words),
+        role_nouns=frozenset(d["role_nouns"]["words"]),
+        team_nouns=frozenset(team["team_nouns"]),
+        size_words=frozenset(team["size_words"]),
+        team_window=int(team["window"]),
+        co_agents=PhraseTable({norm_phrase(p): True for p in team["co_agents"]}),
+        subject_phrases=subjects,
+        partial_after=PhraseTable({norm_phrase(p): True for p in partial["after"]}),
+        partial_before=frozenset(partial["before"]),
     )
 
 
@@ -132,31 +152,73 @@ def _is_verb(tokens: Tokens, i: int, j: int, form: _Form, v: _Vocab) -> bool:
     if gaps[i] != GAP_JOIN:
         return True  # first word of a sentence, clause or list item ("Designed X, wrote Y")
     prev = lowers[i - 1]
-    if prev[:1].isdigit():
-        return False  # "a 70% cut", "3 builds"
+    if prev[:1].isdigit() and not (i > 1 and lowers[i - 2] == "of" and form.past):
+        return False  # "a 70% cut", "3 builds"; but "a team of 4 migrated"
     if form.past:
         return prev not in v.adjective_markers
-    return prev in v.triggers or prev.endswith("ly")
+    if prev in v.triggers or prev.endswith("ly"):
+        return True
+    if word in v.role_nouns:  # "I was the lead on the model work", "as lead"
+        k = i - 1
+        if k > 0 and lowers[k] in v.role_articles and gaps[k] == GAP_JOIN:
+            k -= 1
+        return lowers[k] in v.role_triggers and gaps[k + 1] == GAP_JOIN
+    return False
 
 
-def _dampened(tokens: Tokens, i: int, v: _Vocab) -> bool:
-    """Is the verb at ``i`` under a helper phrase ("helped ...", "the team ...", "was part of ...")?"""
+def _dampened(tokens: Tokens, i: int, v: _Vocab) -> int:
+    """Is the verb at ``i`` under a helper phrase ("helped ...", "the team ...", "was part of ...")?
+    0: no; 1: under a helper verb; 2: under a subject ("we", "the team"), which carries on to the later
+    verbs of the clause."""
     gaps = tokens.gaps
     lo = i
     while lo > 0 and i - lo < v.damp_window and gaps[lo] == GAP_JOIN:
         lo -= 1
     if lo == i:
-        return False
+        return 0
     hits = ngram_matches(tokens, v.damp_table, lo, i)
     if not hits:
-        return False
+        return 0
     lowers, cancel = tokens.lowers, v.cancel
     last_cancel = -1
     for k in range(i - 1, lo - 1, -1):
         if lowers[k] in cancel:
             last_cancel = k
             break
-    return hits[-1][0] > last_cancel  # the last helper phrase starts after the last cancelling word
+    if hits[-1][0] <= last_cancel:  # the last helper phrase starts before the last cancelling word
+        return 0
+    return 2 if hits[-1][2] else 1
+
+
+def _team_subject(tokens: Tokens, i: int, v: _Vocab) -> bool:
+    """Is the verb at ``i`` said of a team: a team noun right before it, past a size qualifier ("our
+    team of 4 migrated", "my squad shipped", "a team of three of us rewrote")?"""
+    lowers, gaps, text = tokens.lowers, tokens.gaps, tokens.text
+    k = i - 1
+    floor = max(0, i - v.team_window)
+    while k >= floor:
+        # words of one phrase, or a size in parentheses ("our team (4 of us) migrated"); not "from
+        # another team, cleaned up the alerts"
+        if gaps[k + 1] != GAP_JOIN and text[tokens.ends[k] : tokens.starts[k + 1]].strip() not in ("(", ")"):
+            return False
+        word = lowers[k]
+        if word in v.team_nouns:
+            return True
+        if word not in v.size_words and not word[:1].isdigit():
+            return False
+        k -= 1
+    return False
+
+
+def _partial(tokens: Tokens, i: int, j: int, v: _Vocab) -> bool:
+    """Does the verb at tokens[i:j] claim only part of the work ("did most of", "partly migrated")?"""
+    lowers, gaps = tokens.lowers, tokens.gaps
+    if i > 0 and gaps[i] == GAP_JOIN and lowers[i - 1] in v.partial_before:
+        return True
+    if j >= tokens.n or gaps[j] == GAP_CLAUSE or lowers[j] not in v.partial_after.heads:
+        return False
+    hits = ngram_matches(tokens, v.partial_after, j, min(tokens.n, j + 4))
+    return bool(hits) and hits[0][0] == j
 
 
 class _ContentWords(dict[str, str]):
@@ -188,7 +250,9 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     found: list[tuple[int, int, int]] = []  # (first token, end token, level)
     damp_possible: bool | None = None  # whether any helper phrase can start in the text at all
     relative_end = -1  # one past a ladder word in a "which"/"that" clause: what a thing does, not a claim
-    lowers = tokens.lowers
+    lowers, gaps = tokens.lowers, tokens.gaps
+    team_clause = False  # whether the last claim was lowered by a team subject, which may carry on
+    co_agents: _CoAgents | None = None
     for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
         if i in not_claims:
@@ -217,10 +281,30 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
             continue  # "PR-905: Adds retries…", "Proposes BM25 tuning": the artifact speaking
         level = form.level
         if level > 1:
-            if damp_possible is None:
-                damp_possible = not v.damp_table.heads.isdisjoint(tokens.last)
-            if damp_possible and _dampened(tokens, i, v):
+            if level == 2 and _partial(tokens, i, j, v):
                 level = 1
+            elif lowers[j - 1] in v.cancel:
+                team_clause = False  # "8 people reporting to me": the writer's own
+            else:
+                if damp_possible is None:
+                    damp_possible = not v.damp_table.heads.isdisjoint(tokens.last)
+                    if not v.co_agents.heads.isdisjoint(tokens.last):
+                        co_agents = _CoAgents(tokens, v)
+                under = _dampened(tokens, i, v) if damp_possible else 0
+                if not under and team_clause and found:
+                    # the subject of an earlier verb of this clause carries on, unless an "I" comes between
+                    pj = found[-1][1]
+                    if GAP_CLAUSE in gaps[pj : i + 1] or not v.cancel.isdisjoint(lowers[pj:i]):
+                        team_clause = False
+                    else:
+                        under = 2
+                if not under and (_team_subject(tokens, i, v) or (co_agents is not None and co_agents.cover(i))):
+                    under = 2
+                if under:
+                    level = 1
+                    team_clause = under == 2
+                else:
+                    team_clause = False
         found.append((i, j, level))
     if not found and not roles:
         return []
@@ -231,6 +315,12 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     content = list(map(_CONTENT_WORDS.__getitem__, lowers))
     for k, name in tech_words.items():
         content[k] = name
+    # "a team of 8", "my squad of five": the people in it, what "8 people reporting to me" is about
+    team_words = v.team_nouns.intersection(tokens.last)
+    if team_words:
+        for k in tokens.positions(team_words):
+            if k + 2 < n and lowers[k + 1] == "of" and (lowers[k + 2][:1].isdigit() or lowers[k + 2] in v.size_words):
+                content[k] = "people"
     object_stops = v.object_stops
     # Segments, read right to left so each token is looked at a bounded number of times: a verb whose
     # own segment holds no content word ("designed and built X") shares the next claim's segment and
@@ -292,6 +382,27 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
         prev_label = j
         claims.append(Claim(level, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], line_set, obj))
     return claims
+
+
+class _CoAgents:
+    """Where co-agent phrases ("together with the platform team", "alongside") stand: a verb later in
+    the same clause is shared work. Built only for texts holding such a phrase; linear in the text."""
+
+    __slots__ = ("clause_no", "hits")
+
+    def __init__(self, tokens: Tokens, v: _Vocab) -> None:
+        self.hits = [i for i, _, _ in ngram_matches(tokens, v.co_agents)]
+        clause_no: list[int] = []  # clause_no[k]: how many clause breaks up to token k
+        count = 0
+        if self.hits:
+            for gap in tokens.gaps:
+                count += gap == GAP_CLAUSE
+                clause_no.append(count)
+        self.clause_no = clause_no
+
+    def cover(self, i: int) -> bool:
+        at = bisect_left(self.hits, i) - 1  # the last co-agent phrase starting before token i
+        return at >= 0 and self.clause_no[self.hits[at]] == self.clause_no[i]
 
 
 def _clause_start(gaps: list[int], k: int, floor: int) -> int:
