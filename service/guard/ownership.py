@@ -76,6 +76,8 @@ class _Vocab:
     subject_phrases: frozenset[str]
     partial_after: PhraseTable
     partial_before: frozenset[str]
+    co_agent_open: frozenset[str]
+    people: frozenset[str]
 
 
 @cache
@@ -132,6 +134,8 @@ def vocab() -> _Vocab:
         subject_phrases=subjects,
         partial_after=PhraseTable({norm_phrase(p): True for p in partial["after"]}),
         partial_before=frozenset(partial["before"]),
+        co_agent_open=frozenset(team["co_agent_open"]),
+        people=frozenset(team["people"]),
     )
 
 
@@ -166,12 +170,13 @@ def _is_verb(tokens: Tokens, i: int, j: int, form: _Form, v: _Vocab) -> bool:
     return False
 
 
-def _dampened(tokens: Tokens, i: int, v: _Vocab) -> int:
+def _dampened(tokens: Tokens, i: int, v: _Vocab, aside: bool = False) -> int:
     """Is the verb at ``i`` under a helper phrase ("helped ...", "the team ...", "was part of ...")?
     0: no; 1: under a helper verb; 2: under a subject ("we", "the team"), which carries on to the later
-    verbs of the clause."""
+    verbs of the clause. ``aside``: ``i`` is the first word of an aside before the verb (see ``_aside``),
+    and the phrase is looked for before it."""
     gaps = tokens.gaps
-    lo = i
+    lo = i - 1 if aside else i
     while lo > 0 and i - lo < v.damp_window and gaps[lo] == GAP_JOIN:
         lo -= 1
     if lo == i:
@@ -190,16 +195,21 @@ def _dampened(tokens: Tokens, i: int, v: _Vocab) -> int:
     return 2 if hits[-1][2] else 1
 
 
-def _team_subject(tokens: Tokens, i: int, v: _Vocab) -> bool:
+def _team_subject(tokens: Tokens, i: int, v: _Vocab, aside: bool = False) -> bool:
     """Is the verb at ``i`` said of a team: a team noun right before it, past a size qualifier ("our
-    team of 4 migrated", "my squad shipped", "a team of three of us rewrote")?"""
+    team of 4 migrated", "my squad shipped", "a team of three of us rewrote")? ``aside``: as for
+    ``_dampened``."""
     lowers, gaps, text = tokens.lowers, tokens.gaps, tokens.text
     k = i - 1
     floor = max(0, i - v.team_window)
     while k >= floor:
         # words of one phrase, or a size in parentheses ("our team (4 of us) migrated"); not "from
         # another team, cleaned up the alerts"
-        if gaps[k + 1] != GAP_JOIN and text[tokens.ends[k] : tokens.starts[k + 1]].strip() not in ("(", ")"):
+        if (
+            gaps[k + 1] != GAP_JOIN
+            and not (aside and k == i - 1)
+            and text[tokens.ends[k] : tokens.starts[k + 1]].strip() not in ("(", ")")
+        ):
             return False
         word = lowers[k]
         if word in v.team_nouns:
@@ -208,6 +218,22 @@ def _team_subject(tokens: Tokens, i: int, v: _Vocab) -> bool:
             return False
         k -= 1
     return False
+
+
+def _aside(tokens: Tokens, i: int, v: _Vocab) -> int:
+    """The first word of a short aside between commas right before the verb at ``i`` ("we, well mostly
+    me, rebuilt…"), or -1. An aside holding a ladder word is a clause of its own, not an aside."""
+    gaps, lowers = tokens.gaps, tokens.lowers
+    if gaps[i] != GAP_COMMA:
+        return -1
+    k = i - 1
+    while k > 0 and gaps[k] == GAP_JOIN and i - k <= v.damp_window:
+        if lowers[k] in v.ladder_words:
+            return -1
+        k -= 1
+    if k <= 0 or gaps[k] != GAP_COMMA or lowers[k] in v.ladder_words:
+        return -1
+    return k
 
 
 def _partial(tokens: Tokens, i: int, j: int, v: _Vocab) -> bool:
@@ -300,6 +326,12 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
                         under = 2
                 if not under and (_team_subject(tokens, i, v) or (co_agents is not None and co_agents.cover(i))):
                     under = 2
+                if not under:
+                    at = _aside(tokens, i, v)  # "we, well mostly me, rebuilt…": the subject before the aside
+                    if at > 0:
+                        under = _dampened(tokens, at, v, aside=True) if damp_possible else 0
+                        if not under and _team_subject(tokens, at, v, aside=True):
+                            under = 2
                 if under:
                     level = 1
                     team_clause = under == 2
@@ -384,6 +416,17 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     return claims
 
 
+def _people_follow(tokens: Tokens, j: int, v: _Vocab) -> bool:
+    """Does a person or a team come within four words after token ``j`` in its clause?"""
+    words, lowers, gaps = tokens.words, tokens.lowers, tokens.gaps
+    for k in range(j, min(tokens.n, j + 4)):
+        if k > j and gaps[k] == GAP_CLAUSE:
+            return False
+        if lowers[k] in v.people or lowers[k] in v.team_nouns or words[k][:1].isupper():
+            return True
+    return False
+
+
 class _CoAgents:
     """Where co-agent phrases ("together with the platform team", "alongside") stand: a verb later in
     the same clause is shared work. Built only for texts holding such a phrase; linear in the text."""
@@ -391,7 +434,13 @@ class _CoAgents:
     __slots__ = ("clause_no", "hits")
 
     def __init__(self, tokens: Tokens, v: _Vocab) -> None:
-        self.hits = [i for i, _, _ in ngram_matches(tokens, v.co_agents)]
+        # an open phrase ("together with …") names a co-agent only when people follow it: "together
+        # with the platform team", "along with Dana", not "along with its docs"
+        self.hits = [
+            i
+            for i, j, _ in ngram_matches(tokens, v.co_agents)
+            if tokens.lowers[j - 1] not in v.co_agent_open or _people_follow(tokens, j, v)
+        ]
         clause_no: list[int] = []  # clause_no[k]: how many clause breaks up to token k
         count = 0
         if self.hits:
@@ -401,8 +450,12 @@ class _CoAgents:
         self.clause_no = clause_no
 
     def cover(self, i: int) -> bool:
-        at = bisect_left(self.hits, i) - 1  # the last co-agent phrase starting before token i
-        return at >= 0 and self.clause_no[self.hits[at]] == self.clause_no[i]
+        """Is token ``i`` in a clause holding a co-agent phrase (before or after it)?"""
+        at = bisect_left(self.hits, i)  # the first co-agent phrase starting at or after token i
+        clause_no, hits = self.clause_no, self.hits
+        if at > 0 and clause_no[hits[at - 1]] == clause_no[i]:
+            return True
+        return at < len(hits) and clause_no[hits[at]] == clause_no[i]
 
 
 def _clause_start(gaps: list[int], k: int, floor: int) -> int:
