@@ -48,6 +48,22 @@ def _tool(a: Analysis, facts: Facts, out: list[Violation]) -> None:
         else:
             message = f"'{text}' ({m.name}) is a technology the input does not mention."
         out.append(Violation("tool", text, m.start, m.end, message, hint))
+    if a.products:
+        words, lowers = facts.lookup.input_words, a.tokens.lowers
+        for m in a.products:
+            if m.name in techs or words.issuperset(lowers[m.first_token : m.last_token]):
+                continue  # a name the input itself uses ("the Atlas rollout")
+            text = m.text
+            out.append(
+                Violation(
+                    "tool",
+                    text,
+                    m.start,
+                    m.end,
+                    f"'{text}' reads as a product or technology the input does not mention.",
+                    f"Name only what the input names, or remove '{text}'.",
+                )
+            )
 
 
 def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:

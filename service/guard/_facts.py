@@ -22,6 +22,9 @@ class Analysis(NamedTuple):
     quantities: tuple[metric.Quantity, ...]
     scopes: tuple[scope.ScopeMention, ...]
     claims: tuple[ownership.Claim, ...]
+    # technology terms that are no product ("CI/CD"); in a bullet also capitalised names in a tool
+    # context that the vocabulary does not list ("using Appsmith")
+    products: tuple[tool.TechMention, ...] = ()
 
 
 _DIGIT_AND_LETTER = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
@@ -37,6 +40,11 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     technology name is its version, not a metric."""
     tokens = tokenize(plain(text))
     techs = tool.find(tokens, in_input=is_input)
+    products = tool.find_terms(tokens)
+    if not is_input:
+        products += tool.find_unknown(tokens, techs + products)
+        if len(products) > 1:
+            products.sort(key=_start)
     tech_words: dict[int, str] = {}  # token position -> the technology it is part of
     ends: set[int] = set()
     for m in techs:
@@ -57,7 +65,7 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
                 kept.append(q)
         quantities = kept
     # words like "5xx", "v2", "arm64" that are neither a technology nor a parsed quantity are literal figures
-    literals = _literal_figures(tokens, techs, quantities, anchors)
+    literals = _literal_figures(tokens, [*techs, *products] if products else techs, quantities, anchors)
     if literals:
         quantities.extend(literals)
         quantities.sort(key=_start)
@@ -68,6 +76,7 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
         tuple(quantities),
         tuple(scope.find(tokens, in_input=is_input)),
         tuple(ownership.find(tokens, tech_words)),
+        tuple(products),
     )
 
 
@@ -87,7 +96,7 @@ def bullet_analysis(bullet: str, analysis: Analysis | None) -> Analysis:
     return analysis
 
 
-def _start(q: metric.Quantity) -> int:
+def _start(q: metric.Quantity | tool.TechMention) -> int:
     return q.start
 
 
@@ -181,7 +190,16 @@ class Facts:
 class Lookup:
     """The facts arranged for checking bullets: indexes and the parts of hints that name the input."""
 
-    __slots__ = ("by_dim", "claim_index", "claim_says", "figures", "named_techs", "quantity_index", "redact_ascii")
+    __slots__ = (
+        "by_dim",
+        "claim_index",
+        "claim_says",
+        "figures",
+        "input_words",
+        "named_techs",
+        "quantity_index",
+        "redact_ascii",
+    )
 
     def __init__(
         self,
@@ -191,7 +209,9 @@ class Lookup:
         claims: Sequence[ownership.Claim],
         claim_sources: Sequence[Source],
         redact: Sequence[str],
+        input_words: frozenset[str] = frozenset(),
     ) -> None:
+        self.input_words = input_words  # every lower-case word of the input: names it uses are no invention
         self.quantity_index = metric.QuantityIndex(quantities)
         # hints quote the source of the first input quantity (or claim) equal to the one they name
         first_q: dict[metric.Quantity, int] = {}
@@ -215,6 +235,7 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
     sources = [Source("the notes", analyse(notes, is_input=True))]
     sources += [Source(f"evidence {e.id}", analyse(e.text, is_input=True)) for e in evidence]
     names = frozenset(m.name for s in sources for m in s.analysis.techs)
+    terms = frozenset(m.name for s in sources for m in s.analysis.products)
     quantities: list[metric.Quantity] = []
     q_sources: list[Source] = []
     claims: list[ownership.Claim] = []
@@ -227,7 +248,7 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
     return Facts(
         sources=tuple(sources),
         tech_names=names,
-        techs=tool.closure(names),
+        techs=tool.closure(names | terms) if terms else tool.closure(names),
         quantities=tuple(quantities),
         quantity_sources=tuple(q_sources),
         scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes if not m.bound),
@@ -241,5 +262,13 @@ def extract_facts(notes: str, evidence: Sequence[EvidenceItem] = (), redact: Ite
         claim_sources=tuple(c_sources),
         redact_pattern=redaction.compile_terms(redact),
         evidence_ids=frozenset(e.id for e in evidence),
-        lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact),
+        lookup=Lookup(
+            names,
+            quantities,
+            q_sources,
+            claims,
+            c_sources,
+            redact,
+            frozenset().union(*(s.analysis.tokens.last.keys() for s in sources)),
+        ),
     )
