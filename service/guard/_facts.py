@@ -39,6 +39,9 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     lower-case technology names are read more leniently; in a bullet a number right after a
     technology name is its version, not a metric."""
     tokens = tokenize(plain(text))
+    versions: list[int] = []
+    if _ASCII_DIGIT.search(tokens.joined) is not None:
+        tokens, versions = tool.split_versions(tokens)  # "JDK17" reads as "JDK 17"
     techs = tool.find(tokens, in_input=is_input)
     products = tool.find_terms(tokens)
     if not is_input:
@@ -64,6 +67,14 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
             else:
                 kept.append(q)
         quantities = kept
+    if versions and is_input:
+        # in the input every number is a fact, the version glued to a name too ("Java17" as "Java 17")
+        for k in versions:
+            start = tokens.starts[k]
+            version = tokens.text[start : tokens.ends[k]]
+            for q in metric.find(tokenize(version), in_input=True):
+                quantities.append(q._replace(start=q.start + start, end=q.end + start))
+        quantities.sort(key=_start)
     # words like "5xx", "v2", "arm64" that are neither a technology nor a parsed quantity are literal figures
     literals = _literal_figures(tokens, [*techs, *products] if products else techs, quantities, anchors)
     if literals:

@@ -7,7 +7,7 @@ index plain lists instead of building one object per word.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from typing import Any
 
 # A word: letters/digits with inner dots ("Node.js", "3.12"), optional trailing + or # ("C++", "C#").
@@ -142,6 +142,52 @@ def tokenize(text: str) -> Tokens:
     gaps = list(map(_GAP_KINDS.__getitem__, gap_texts))
     gaps[0] = GAP_CLAUSE
     return Tokens(text, words, lowers, starts, ends, gaps, joined)
+
+
+# a word of letters with a version glued on ("java17", "python3.11"), in the joined lower-case words
+_GLUED = re.compile(r"(?:(?<= )|^)([a-z]{2,})([0-9]+(?:\.[0-9]+)*)(?= |$)")
+
+
+def split_glued(tokens: Tokens, heads: frozenset[str], whole: Container[str]) -> tuple[Tokens, list[int]]:
+    """``tokens`` with each name glued to its version ("JDK17", "Python3.11", "Node20") read as two
+    words, as its spaced form is ("JDK 17"): when the letters are one of ``heads`` and the glued word
+    itself is not one of ``whole`` (a name of its own: "Python3", "S3", "EC2"); and the positions of the
+    versions split off. The same object when nothing is split."""
+    joined = tokens.joined
+    splits: list[tuple[int, int]] = []  # (word position, letters in its name)
+    k = 0
+    counted = 0
+    for m in _GLUED.finditer(joined):
+        if m.group(1) in heads and m.group() not in whole:
+            k += joined.count(" ", counted, m.start())
+            counted = m.start()
+            splits.append((k, len(m.group(1))))
+    if not splits:
+        return tokens, []
+    versions: list[int] = []
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    gaps: list[int] = []
+    prev = 0
+    for k, cut in splits:
+        words += tokens.words[prev:k]
+        starts += tokens.starts[prev:k]
+        ends += tokens.ends[prev:k]
+        gaps += tokens.gaps[prev:k]
+        word, start = tokens.words[k], tokens.starts[k]
+        versions.append(len(words) + 1)
+        words += [word[:cut], word[cut:]]
+        starts += [start, start + cut]
+        ends += [start + cut, tokens.ends[k]]
+        gaps += [tokens.gaps[k], GAP_JOIN]
+        prev = k + 1
+    words += tokens.words[prev:]
+    starts += tokens.starts[prev:]
+    ends += tokens.ends[prev:]
+    gaps += tokens.gaps[prev:]
+    joined = " ".join(words).lower()
+    return Tokens(tokens.text, words, joined.split(" "), starts, ends, gaps, joined), versions
 
 
 def norm_phrase(phrase: str) -> str:

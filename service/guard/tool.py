@@ -12,7 +12,15 @@ from functools import cache
 from typing import NamedTuple
 
 from service.guard._data import load
-from service.guard._text import GAP_CLAUSE, GAP_JOIN, PhraseTable, Tokens, ngram_matches, norm_phrase
+from service.guard._text import (
+    GAP_CLAUSE,
+    GAP_JOIN,
+    PhraseTable,
+    Tokens,
+    ngram_matches,
+    norm_phrase,
+    split_glued,
+)
 
 
 class TechMention(NamedTuple):
@@ -108,7 +116,7 @@ def vocab() -> _Vocab:
         articles=frozenset(unknown["articles"]),
         not_names=frozenset(unknown["not_names"]),
         name_not_after=frozenset(unknown["not_after"]),
-        glued_heads=frozenset(k for k in input_table if " " not in k and k.isalpha()),
+        glued_heads=frozenset(k for k in input_table if " " not in k and k.isalpha() and len(k) > 1),
         terms=PhraseTable(terms),
         term_implied_by=tuple(term_implied_by),
     )
@@ -201,6 +209,14 @@ def closure(names: Iterable[str]) -> frozenset[str]:
         if not stack:
             stack = [name for name, parts in v.composites if name not in seen and parts <= seen]
     return frozenset(seen)
+
+
+def split_versions(tokens: Tokens) -> tuple[Tokens, list[int]]:
+    """``tokens`` with technology names glued to a version read as their spaced form: "JDK17" as "JDK 17",
+    "Python3.11" as "Python 3.11", "Java8" as "Java 8" (not "Python3", "EC2", "S3": names of their own);
+    and the positions of the versions split off."""
+    v = vocab()
+    return split_glued(tokens, v.glued_heads, v.input_table.phrases)
 
 
 def find_terms(tokens: Tokens) -> list[TechMention]:
