@@ -88,7 +88,7 @@ def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
 
 def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
     lookup = facts.lookup
-    context: frozenset[str] | None = None  # the bullet's content words, computed once when needed
+    context = ownership.BulletWords(a.claims)  # the bullet's content words, computed once if needed
     # claims sharing one segment (a run of verbs) get one answer: each distinct work is looked up once
     known: dict[tuple[frozenset[str], frozenset[str]], tuple[int, int]] = {}
     for c in a.claims:
@@ -98,8 +98,6 @@ def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
         work = (c.obj, c.content)
         found = known.get(work)
         if found is None:
-            if context is None:
-                context = ownership.bullet_words(a.claims)
             found = known[work] = ownership.allowed_level(c, lookup.claim_index, context=context)
         allowed, k = found
         if level <= allowed:

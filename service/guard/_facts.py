@@ -70,10 +70,10 @@ def analyse(text: str, *, is_input: bool) -> Analysis:
     if versions and is_input:
         # in the input every number is a fact, the version glued to a name too ("Java17" as "Java 17")
         for k in versions:
-            start = tokens.starts[k]
-            version = tokens.text[start : tokens.ends[k]]
-            for q in metric.find(tokenize(version), in_input=True):
-                quantities.append(q._replace(start=q.start + start, end=q.end + start))
+            start, end = tokens.starts[k], tokens.ends[k]
+            version = tokens.text[start:end]
+            if version.count(".") <= 1:  # "17", "3.11": the count the spaced form reads as
+                quantities.append(metric.Quantity("count", float(version), float(version), start, end, version))
         quantities.sort(key=_start)
     # words like "5xx", "v2", "arm64" that are neither a technology nor a parsed quantity are literal figures
     literals = _literal_figures(tokens, [*techs, *products] if products else techs, quantities, anchors)

@@ -145,7 +145,8 @@ def tokenize(text: str) -> Tokens:
 
 
 # a word of letters with a version glued on ("java17", "python3.11"), in the joined lower-case words
-_GLUED = re.compile(r"(?:(?<= )|^)([a-z]{2,})([0-9]+(?:\.[0-9]+)*)(?= |$)")
+_DIGIT = re.compile(r"[0-9]")
+_GLUED = re.compile(r"([a-z]{2,})([0-9]+(?:\.[0-9]+)*)")
 
 
 def split_glued(tokens: Tokens, heads: frozenset[str], whole: Container[str]) -> tuple[Tokens, list[int]]:
@@ -157,11 +158,20 @@ def split_glued(tokens: Tokens, heads: frozenset[str], whole: Container[str]) ->
     splits: list[tuple[int, int]] = []  # (word position, letters in its name)
     k = 0
     counted = 0
-    for m in _GLUED.finditer(joined):
-        if m.group(1) in heads and m.group() not in whole:
-            k += joined.count(" ", counted, m.start())
-            counted = m.start()
-            splits.append((k, len(m.group(1))))
+    d = _DIGIT.search(joined)
+    while d is not None:  # each word holding a digit, looked at once
+        at = d.start()
+        word_end = joined.find(" ", at)
+        if word_end < 0:
+            word_end = len(joined)
+        if at >= 2 and joined[at - 1].isalpha() and joined[at - 2].isalpha():
+            word_start = joined.rfind(" ", 0, at) + 1
+            m = _GLUED.fullmatch(joined, word_start, word_end)
+            if m is not None and m.group(1) in heads and m.group() not in whole:
+                k += joined.count(" ", counted, word_start)
+                counted = word_start
+                splits.append((k, len(m.group(1))))
+        d = _DIGIT.search(joined, word_end)
     if not splits:
         return tokens, []
     versions: list[int] = []

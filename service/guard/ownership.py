@@ -73,6 +73,7 @@ class _Vocab:
     size_words: frozenset[str]
     team_window: int
     co_agents: PhraseTable
+    co_agent_keys: frozenset[str]  # one word of each co-agent phrase: a text holding none has no such phrase
     subject_phrases: frozenset[str]
     partial_after: PhraseTable
     partial_before: frozenset[str]
@@ -131,6 +132,7 @@ def vocab() -> _Vocab:
         size_words=frozenset(team["size_words"]),
         team_window=int(team["window"]),
         co_agents=PhraseTable({norm_phrase(p): True for p in team["co_agents"]}),
+        co_agent_keys=frozenset(max(norm_phrase(p).split(" "), key=len) for p in team["co_agents"]),
         subject_phrases=subjects,
         partial_after=PhraseTable({norm_phrase(p): True for p in partial["after"]}),
         partial_before=frozenset(partial["before"]),
@@ -241,10 +243,18 @@ def _partial(tokens: Tokens, i: int, j: int, v: _Vocab) -> bool:
     lowers, gaps = tokens.lowers, tokens.gaps
     if i > 0 and gaps[i] == GAP_JOIN and lowers[i - 1] in v.partial_before:
         return True
-    if j >= tokens.n or gaps[j] == GAP_CLAUSE or lowers[j] not in v.partial_after.heads:
+    if j >= tokens.n or gaps[j] == GAP_CLAUSE:
         return False
-    hits = ngram_matches(tokens, v.partial_after, j, min(tokens.n, j + 4))
-    return bool(hits) and hits[0][0] == j
+    node = v.partial_after.trie.get(lowers[j])  # walk the phrase trie from the word after the verb
+    k = j + 1
+    while node is not None:
+        if node[0] is not None:
+            return True
+        if k >= tokens.n or gaps[k] != GAP_JOIN:
+            return False
+        node = node[1].get(lowers[k])
+        k += 1
+    return False
 
 
 class _ContentWords(dict[str, str]):
@@ -279,6 +289,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     lowers, gaps = tokens.lowers, tokens.gaps
     team_clause = False  # whether the last claim was lowered by a team subject, which may carry on
     co_agents: _CoAgents | None = None
+    has_team = False  # whether a team noun occurs in the text at all
     for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
         if i in not_claims:
@@ -314,8 +325,9 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
             else:
                 if damp_possible is None:
                     damp_possible = not v.damp_table.heads.isdisjoint(tokens.last)
-                    if not v.co_agents.heads.isdisjoint(tokens.last):
+                    if not v.co_agent_keys.isdisjoint(tokens.last):
                         co_agents = _CoAgents(tokens, v)
+                    has_team = not v.team_nouns.isdisjoint(tokens.last)
                 under = _dampened(tokens, i, v) if damp_possible else 0
                 if not under and team_clause and found:
                     # the subject of an earlier verb of this clause carries on, unless an "I" comes between
@@ -324,13 +336,15 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
                         team_clause = False
                     else:
                         under = 2
-                if not under and (_team_subject(tokens, i, v) or (co_agents is not None and co_agents.cover(i))):
+                if not under and (
+                    (has_team and _team_subject(tokens, i, v)) or (co_agents is not None and co_agents.cover(i))
+                ):
                     under = 2
                 if not under:
                     at = _aside(tokens, i, v)  # "we, well mostly me, rebuilt…": the subject before the aside
                     if at > 0:
                         under = _dampened(tokens, at, v, aside=True) if damp_possible else 0
-                        if not under and _team_subject(tokens, at, v, aside=True):
+                        if not under and has_team and _team_subject(tokens, at, v, aside=True):
                             under = 2
                 if under:
                     level = 1
@@ -348,7 +362,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     for k, name in tech_words.items():
         content[k] = name
     # "a team of 8", "my squad of five": the people in it, what "8 people reporting to me" is about
-    team_words = v.team_nouns.intersection(tokens.last)
+    team_words = v.team_nouns.intersection(tokens.last) if "of" in tokens.last else None
     if team_words:
         for k in tokens.positions(team_words):
             if k + 2 < n and lowers[k + 1] == "of" and (lowers[k + 2][:1].isdigit() or lowers[k + 2] in v.size_words):
@@ -543,13 +557,24 @@ class ClaimIndex:
         self.best = min((-c.level, k) for k, c in enumerate(claims)) if claims else None
 
 
-def bullet_words(claims: Sequence[Claim]) -> frozenset[str]:
-    """The content words of all of a bullet's claims (what ``allowed_level`` falls back on)."""
-    return frozenset().union(*{id(c.content): c.content for c in claims}.values())
+class BulletWords:
+    """The content words of all of a bullet's claims (what ``allowed_level`` falls back on), computed
+    the first time they are needed and then kept."""
+
+    __slots__ = ("_claims", "_words")
+
+    def __init__(self, claims: Sequence[Claim]) -> None:
+        self._claims = claims
+        self._words: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str]:
+        if self._words is None:
+            self._words = frozenset().union(*{id(c.content): c.content for c in self._claims}.values())
+        return self._words
 
 
 def allowed_level(
-    claim: Claim, index: ClaimIndex, others: Sequence[Claim] = (), context: frozenset[str] | None = None
+    claim: Claim, index: ClaimIndex, others: Sequence[Claim] = (), context: BulletWords | None = None
 ) -> tuple[int, int]:
     """The rung the input supports for the work ``claim`` is about, and the position of the input claim
     that set it (-1 when none did).
@@ -559,7 +584,7 @@ def allowed_level(
     then the most words shared between the segments, then the closest object (fewest words the bullet's
     object lacks); among equals, the highest rung. When the claim's own segment shares no word with any
     input claim, the content words of the whole bullet (``claim`` and ``others``, the bullet's other
-    claims; or ``context``, those words computed once by :func:`bullet_words`) stand in for it ("…, which
+    claims; or ``context``, those words computed once for the bullet) stand in for it ("…, which
     a teammate and I planned together"). An input that states no claim sharing a word with either
     supports up to the implicit rung ("built"), or less when all its claims are lower: in long notes a
     strong verb about one piece of work is no support for another. At most ``CANDIDATE_CAP`` input claims
@@ -574,8 +599,8 @@ def allowed_level(
         tied = {k for word in obj for k in by_content.get(word, ())}
     if not tied:
         tied = {k for word in content for k in by_content.get(word, ())}
-        if not tied and (others or context):
-            content = content.union(*(c.content for c in others)) if context is None else content | context
+        if not tied and (others or context is not None):
+            content = content.union(*(c.content for c in others)) if context is None else content | context.get()
             tied = {k for word in content for k in by_content.get(word, ())}
         if not tied:
             implicit = vocab().implicit_level

@@ -6,6 +6,8 @@ Vocabulary: ``data/technologies.json`` (names, aliases, ambiguous English-word f
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -59,6 +61,8 @@ class _Vocab:
     not_names: frozenset[str]
     name_not_after: frozenset[str]
     glued_heads: frozenset[str]  # one-word names a version may be glued to ("Java17", "Python3.11")
+    context_before: frozenset[str]  # the words right before a name: tool-context phrases' last words, articles
+    context_length: int  # words in the longest one
     terms: PhraseTable  # technology terms that are no product ("CI/CD"): form -> term
     term_implied_by: tuple[tuple[str, frozenset[str]], ...]
 
@@ -112,6 +116,8 @@ def vocab() -> _Vocab:
         joiners=frozenset(ctx["joiners"]),
         composites=composites,
         contexts=PhraseTable(contexts),
+        context_before=frozenset(key.split(" ")[-1] for key in contexts) | frozenset(unknown["articles"]),
+        context_length=max(len(key.split(" ")) for key in contexts),
         suffixes=frozenset(unknown["suffixes"]),
         articles=frozenset(unknown["articles"]),
         not_names=frozenset(unknown["not_names"]),
@@ -231,34 +237,45 @@ def find_terms(tokens: Tokens) -> list[TechMention]:
     return out
 
 
+_SPACE_CAPITAL = re.compile(r" [A-Z]")
+
+
 def find_unknown(tokens: Tokens, known: list[TechMention]) -> list[TechMention]:
     """Capitalised names in a tool context that the vocabulary does not list ("using Appsmith", "via
     Hookdeck", "a Hatchet-based scheduler", "on Mintlify"): products all the same. People, places, months
     and teams are left out (see ``tool_context.json``: ``unknown_products``). Linear in the text: each
     context looks at most four words ahead."""
     v = vocab()
-    lowers = tokens.lowers
-    has_context = not v.contexts.heads.isdisjoint(tokens.last)
-    has_suffix = not v.suffixes.isdisjoint(tokens.last)
-    if not has_context and not has_suffix:
-        return []
     words, gaps, n, text = tokens.words, tokens.gaps, tokens.n, tokens.text
-    taken = {k for m in known for k in range(m.first_token, m.last_token)}
+    taken: set[int] | None = None  # the tokens of names already found (known ones first)
     out: list[TechMention] = []
-    if has_context:
-        for _, j, kind in ngram_matches(tokens, v.contexts):
-            k = j
-            if k < n and lowers[k] in v.articles and gaps[k] == GAP_JOIN and kind != "person":
-                k += 1  # "via the Hookdeck relay"
-            e = _capitalised_run(tokens, k, v)
-            if e <= k or k in taken:
-                continue
-            if kind == "platform" and _not_platform(tokens, k, e, v):
-                continue
-            if kind == "person" and not _looks_like_product(tokens, k, e, v):
-                continue
-            _add_unknown(tokens, k, e, taken, out, v)
-    if has_suffix:
+    # where a name may start: a capitalised word inside a sentence, a tool context right before it
+    context_before, lowers, starts = v.context_before, tokens.lowers, tokens.starts
+    for c in _SPACE_CAPITAL.finditer(text):  # a capitalised word after a space: where a name may start
+        k = bisect_left(starts, c.start() + 1)
+        if k == 0 or k >= n or starts[k] != c.start() + 1:
+            continue
+        if gaps[k] != GAP_JOIN or lowers[k - 1] not in context_before:
+            continue
+        if taken is None:
+            taken = {i for m in known for i in range(m.first_token, m.last_token)}
+        if k in taken:
+            continue
+        kind = _context_before(tokens, k, v)
+        if kind is None:
+            continue
+        e = _capitalised_run(tokens, k, v)
+        if e <= k:
+            continue
+        if kind == "platform" and _not_platform(tokens, k, e, v):
+            continue
+        if kind == "person" and not _looks_like_product(tokens, k, e, v):
+            continue
+        _add_unknown(tokens, k, e, taken, out, v)
+    has_suffix = not v.suffixes.isdisjoint(tokens.last)
+    if has_suffix and taken is None:
+        taken = {i for m in known for i in range(m.first_token, m.last_token)}
+    if has_suffix and taken is not None:
         for s in tokens.positions(v.suffixes.intersection(tokens.last)):
             # "Hatchet-based": the name glued by a hyphen to the word after it
             if s == 0 or gaps[s] != GAP_JOIN or text[tokens.ends[s - 1] : tokens.starts[s]] != "-":
@@ -281,6 +298,26 @@ def find_unknown(tokens: Tokens, known: list[TechMention]) -> list[TechMention]:
 
 def _start(m: TechMention) -> int:
     return m.start
+
+
+def _context_before(tokens: Tokens, k: int, v: _Vocab) -> str | None:
+    """The kind of tool context ending right before token ``k`` (an article may come between, except
+    after "with"): the longest context phrase wins ("built on" over "on")."""
+    lowers, gaps = tokens.lowers, tokens.gaps
+    ends = [k - 1]
+    if lowers[k - 1] in v.articles and k > 1 and gaps[k - 1] == GAP_JOIN:
+        ends.append(k - 2)
+    for p in ends:
+        for length in range(min(v.context_length, p + 1), 0, -1):
+            first = p - length + 1
+            if any(gaps[i] != GAP_JOIN for i in range(first + 1, p + 1)):
+                continue
+            kind = v.contexts.phrases.get(" ".join(lowers[first : p + 1]))
+            if kind is not None:
+                if p < k - 1 and kind == "person":
+                    return None  # "with the Platform team"
+                return str(kind)
+    return None
 
 
 def _capitalised_run(tokens: Tokens, k: int, v: _Vocab) -> int:
