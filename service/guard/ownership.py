@@ -132,13 +132,19 @@ def vocab() -> _Vocab:
         size_words=frozenset(team["size_words"]),
         team_window=int(team["window"]),
         co_agents=PhraseTable({norm_phrase(p): True for p in team["co_agents"]}),
-        co_agent_keys=frozenset(max(norm_phrase(p).split(" "), key=len) for p in team["co_agents"]),
+        co_agent_keys=frozenset(_key_word(norm_phrase(p), frozenset(team["common_words"])) for p in team["co_agents"]),
         subject_phrases=subjects,
         partial_after=PhraseTable({norm_phrase(p): True for p in partial["after"]}),
         partial_before=frozenset(partial["before"]),
         co_agent_open=frozenset(team["co_agent_open"]),
         people=frozenset(team["people"]),
     )
+
+
+def _key_word(phrase: str, common: frozenset[str]) -> str:
+    """The word a text must hold for ``phrase`` to occur in it: its longest word that is not common."""
+    words = phrase.split(" ")
+    return max([w for w in words if w not in common] or words, key=len)
 
 
 def _is_verb(tokens: Tokens, i: int, j: int, form: _Form, v: _Vocab) -> bool:
@@ -290,6 +296,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     team_clause = False  # whether the last claim was lowered by a team subject, which may carry on
     co_agents: _CoAgents | None = None
     has_team = False  # whether a team noun occurs in the text at all
+    n, partial_heads = tokens.n, v.partial_after.heads
     for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
         if i in not_claims:
@@ -318,7 +325,11 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
             continue  # "PR-905: Adds retries…", "Proposes BM25 tuning": the artifact speaking
         level = form.level
         if level > 1:
-            if level == 2 and _partial(tokens, i, j, v):
+            if (
+                level == 2
+                and ((j < n and lowers[j] in partial_heads) or (i > 0 and lowers[i - 1] in v.partial_before))
+                and _partial(tokens, i, j, v)
+            ):
                 level = 1
             elif lowers[j - 1] in v.cancel:
                 team_clause = False  # "8 people reporting to me": the writer's own
@@ -340,7 +351,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
                     (has_team and _team_subject(tokens, i, v)) or (co_agents is not None and co_agents.cover(i))
                 ):
                     under = 2
-                if not under:
+                if not under and gaps[i] == GAP_COMMA:
                     at = _aside(tokens, i, v)  # "we, well mostly me, rebuilt…": the subject before the aside
                     if at > 0:
                         under = _dampened(tokens, at, v, aside=True) if damp_possible else 0
@@ -372,10 +383,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     # own segment holds no content word ("designed and built X") shares the next claim's segment and
     # object, which are then already known (the same sets, not copies).
     m = len(found)
-    seg_ends = [0] * m
-    seg_words: list[frozenset[str]] = [frozenset()] * m
-    obj_ends = [0] * m
-    objs: list[frozenset[str]] = [frozenset()] * m
+    next_end, next_words, next_obj_end, next_obj = 0, _NO_WORD, 0, _NO_WORD  # those of claim k + 1
     for k in range(m - 1, -1, -1):
         i, j, level = found[k]
         # the segment: back to the clause start for the clause's first claim, on to the next claim
@@ -388,23 +396,23 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
             seg_end = gaps.index(GAP_CLAUSE, seg_end, stop) if GAP_CLAUSE in gaps[seg_end:stop] else stop
         words = frozenset(content[seg_start:seg_end]) - _NO_WORD
         shares = not words and k + 1 < m and seg_end == stop
+        limit = seg_end
         if shares:
-            seg_end, words = seg_ends[k + 1], seg_words[k + 1]
-        seg_ends[k], seg_words[k] = seg_end, words
+            seg_end, words = next_end, next_words
+            limit = min(seg_end, found[k + 1][1])
         # the direct object: up to the first preposition or comma, within the segment
-        limit = min(seg_end, found[k + 1][1]) if shares else seg_end
         obj_end = j
         while obj_end < limit and lowers[obj_end] not in object_stops and (obj_end == j or gaps[obj_end] != GAP_COMMA):
             obj_end += 1
         obj = frozenset(content[j:obj_end]) - _NO_WORD
         if shares and obj_end == limit < seg_end and gaps[obj_end] != GAP_COMMA:
             # the walk reached the end of the next verb: from there it goes on as that verb's did
-            obj_end = obj_ends[k + 1]
-            obj = objs[k + 1] if not obj else obj | objs[k + 1]
-        obj_ends[k], objs[k] = obj_end, obj
-    for k, (i, j, level) in enumerate(found):
+            obj_end = next_obj_end
+            obj = next_obj if not obj else obj | next_obj
+        next_end, next_words, next_obj_end, next_obj = seg_end, words, obj_end, obj
         start, end = starts[i], ends[j - 1]
-        claims.append(Claim(level, text[start:end], start, end, seg_words[k], objs[k]))
+        claims.append(Claim(level, text[start:end], start, end, words, obj))
+    claims.reverse()
     # each line's words and each clause start are computed once, however many role labels share them
     line_words: dict[int, frozenset[str]] = {}
     clause_objs: dict[int, frozenset[str]] = {}
@@ -487,11 +495,7 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
         return [], frozenset()
     text, lowers, gaps, starts, ends, n = tokens.text, tokens.lowers, tokens.gaps, tokens.starts, tokens.ends, tokens.n
     roles: list[tuple[int, int, int, int, int]] = []
-    line_breaks: list[int] = []  # offsets of the newlines
-    nl = text.find("\n")
-    while nl >= 0:
-        line_breaks.append(nl)
-        nl = text.find("\n", nl + 1)
+    line_breaks: list[int] | None = None  # offsets of the newlines, found when first needed
     titled: dict[int, int] = {}  # a line's first token -> one past the last role label on it
     for i, j, level in ngram_matches(tokens, v.role_table):
         assert isinstance(level, int)
@@ -499,6 +503,12 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
             continue
         if ":" not in text[ends[j - 1] : starts[j]] and lowers[j - 1] != "by":
             continue  # "the author of", "owner of": not a role line
+        if line_breaks is None:
+            line_breaks = []
+            nl = text.find("\n")
+            while nl >= 0:
+                line_breaks.append(nl)
+                nl = text.find("\n", nl + 1)
         line = bisect_left(line_breaks, starts[i])  # the line's number: the newlines before the label
         line_start = line_breaks[line - 1] + 1 if line > 0 else 0
         line_end = bisect_left(starts, line_breaks[line]) if line < len(line_breaks) else n
@@ -513,8 +523,9 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
             k += 1
         if v.role_self.intersection(names):
             roles.append((i, j, level, first, line_end))
-    not_claims = {k for first, j in titled.items() for k in range(first, j)}
-    return roles, frozenset(not_claims)
+    if not titled:
+        return roles, frozenset()
+    return roles, frozenset(k for first, j in titled.items() for k in range(first, j))
 
 
 # Bounds on the work of comparing a bullet's claim with the input's (see ``allowed_level``): a word is
