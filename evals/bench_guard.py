@@ -60,6 +60,37 @@ BULLETS = [
 ]
 
 
+# pathological inputs of issue 12 ("no input may cost more than its length"); tests/guard/test_worst_case.py
+# holds the full set. The benchmark prints the slowest of these at the API's 20,000-character limit.
+WORST_CASE_FAMILIES = {
+    "ownership verbs with no sentence break": "helped led built ",
+    "verbs joined by commas": "built, led, ",
+    "helper phrases": "was on the team that migrated ",
+    "team credit cues": "our team of 4 migrated, together with the platform team shipped ",
+    "role lines on one line": "written by me reviewed by me author: me ",
+    "suffixed figures": "50k 50k ",
+    "literal figures": "v2 5xx arm64 ",
+    "versions glued to names": "Java17 Python3.11 node20 ",
+    "capitalised words in tool contexts": "Using Foo via Bar Baz-based Qux on Zed with Dana ",
+}
+
+
+def _worst_case(chars: int = 20_000) -> tuple[str, float]:
+    """The slowest pathological family: its name and its best time (of 3) for extract + one check."""
+    slowest, worst = "", 0.0
+    for name, unit in WORST_CASE_FAMILIES.items():
+        notes = (unit * (chars // len(unit) + 1))[:chars]
+        bullet = (unit * (1_000 // len(unit) + 1))[:1_000]
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            check_bullet(bullet, extract_facts(notes))
+            best = min(best, time.perf_counter() - t0)
+        if best > worst:
+            slowest, worst = name, best
+    return slowest, worst
+
+
 def _pin_to_one_cpu() -> str:
     if not hasattr(os, "sched_setaffinity"):
         return "not pinned (no sched_setaffinity)"
@@ -127,6 +158,8 @@ def main() -> None:
     print(f"per-bullet latency: p50 {p50:.1f} µs, p99 {p99:.1f} µs")
     share = accepted / (args.bullets * args.repeat)
     print(f"accepted: {share:.0%} ({truthful} of the {len(BULLETS)} bullets are truthful)")
+    family, seconds = _worst_case()
+    print(f"worst case: {seconds * 1000:.0f} ms for 20,000 chars of notes + one check (slowest family: {family})")
     print(f"worst case, metric (runs of bare figures): {_metric_worst_case_ms():.0f} ms for 20,000 chars of notes")
 
 

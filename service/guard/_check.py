@@ -69,6 +69,22 @@ def _tool(a: Analysis, facts: Facts, out: list[Violation]) -> None:
         else:
             message = f"'{text}' ({m.name}) is a technology the input does not mention."
         out.append(Violation("tool", text, m.start, m.end, message, hint))
+    if a.products:
+        words, lowers = facts.lookup.input_words, a.tokens.lowers
+        for m in a.products:
+            if m.name in techs or words.issuperset(lowers[m.first_token : m.last_token]):
+                continue  # a name the input itself uses ("the Atlas rollout")
+            text = m.text
+            out.append(
+                Violation(
+                    "tool",
+                    text,
+                    m.start,
+                    m.end,
+                    f"'{text}' reads as a product or technology the input does not mention.",
+                    f"Name only what the input names, or remove '{text}'.",
+                )
+            )
 
 
 def _scope(a: Analysis, facts: Facts, out: list[Violation]) -> None:
@@ -162,11 +178,18 @@ def _reach(a: Analysis, facts: Facts, out: list[Violation]) -> None:
 
 def _ownership(a: Analysis, facts: Facts, out: list[Violation]) -> None:
     lookup = facts.lookup
+    context = ownership.BulletWords(a.claims)  # the bullet's content words, computed once if needed
+    # claims sharing one segment (a run of verbs) get one answer: each distinct work is looked up once
+    known: dict[tuple[frozenset[str], frozenset[str]], tuple[int, int]] = {}
     for c in a.claims:
         level = c.level
         if level <= 1:
             continue
-        allowed, k = ownership.allowed_level(c, lookup.claim_index, a.claims)
+        work = (c.obj, c.content)
+        found = known.get(work)
+        if found is None:
+            found = known[work] = ownership.allowed_level(c, lookup.claim_index, context=context)
+        allowed, k = found
         if level <= allowed:
             continue
         text = c.text

@@ -24,13 +24,17 @@ class Analysis(NamedTuple):
     claims: tuple[ownership.Claim, ...]
     outcomes: tuple[outcome.OutcomeMention, ...] = ()  # bullets only
     reaches: tuple[scope.ReachClaim, ...] = ()  # bullets only
+    # technology terms that are no product ("CI/CD"); in a bullet also capitalised names in a tool
+    # context that the vocabulary does not list ("using Appsmith")
+    products: tuple[tool.TechMention, ...] = ()
 
 
 @cache
 def _glued_names() -> frozenset[str]:
     """One-word technology names a version may be glued to ("JDK17", "Python3.11", "Java8"): read like
-    their spaced forms, for the tool check and so that the version is not read as a figure."""
-    return frozenset(key for key in tool.vocab().input_table if key.isalpha() and len(key) > 1)
+    their spaced forms, for the tool check and so that the version is not read as a figure. Names that hold
+    their own digits ("python3", "ec2") are in it too, so they are never split."""
+    return frozenset(key for key in tool.vocab().input_table if " " not in key and len(key) > 1)
 
 
 _DIGIT_AND_LETTER = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
@@ -47,6 +51,11 @@ def analyse(text: str, *, is_input: bool, tokens: Tokens | None = None) -> Analy
     if tokens is None:
         tokens = tokenize(plain(text), _glued_names())
     techs = tool.find(tokens, in_input=is_input)
+    products = tool.find_terms(tokens)
+    if not is_input:
+        products += tool.find_unknown(tokens, techs + products)
+        if len(products) > 1:
+            products.sort(key=_start)
     tech_words: dict[int, str] = {}  # token position -> the technology it is part of
     ends: set[int] = set()
     for m in techs:
@@ -67,7 +76,7 @@ def analyse(text: str, *, is_input: bool, tokens: Tokens | None = None) -> Analy
                 kept.append(q)
         quantities = kept
     # words like "5xx", "v2", "arm64" that are neither a technology nor a parsed quantity are literal figures
-    literals = _literal_figures(tokens, techs, quantities, anchors)
+    literals = _literal_figures(tokens, [*techs, *products] if products else techs, quantities, anchors)
     if literals:
         quantities.extend(literals)
         quantities.sort(key=_start)
@@ -79,6 +88,7 @@ def analyse(text: str, *, is_input: bool, tokens: Tokens | None = None) -> Analy
         tuple(scope.find(tokens, in_input=is_input)),
         tuple(ownership.find(tokens, tech_words)),
         *_bullet_claims(tokens, tech_words, is_input),
+        tuple(products),
     )
 
 
@@ -115,7 +125,7 @@ def bullet_analysis(bullet: str, analysis: Analysis | None) -> Analysis:
     return analysis
 
 
-def _start(q: metric.Quantity) -> int:
+def _start(q: metric.Quantity | tool.TechMention) -> int:
     return q.start
 
 
@@ -223,6 +233,7 @@ class Lookup:
         "claim_says",
         "figures",
         "frequency",
+        "input_words",
         "named_techs",
         "quantity_index",
         "redact_ascii",
@@ -237,7 +248,9 @@ class Lookup:
         claim_sources: Sequence[Source],
         redact: Sequence[str],
         sources: Sequence[Source] = (),
+        input_words: frozenset[str] = frozenset(),
     ) -> None:
+        self.input_words = input_words  # every lower-case word of the input: names it uses are no invention
         derived: list[metric.Derived] = []
         for s in sources:
             derived.extend(metric.derive(s.analysis.text, s.analysis.quantities))
@@ -305,6 +318,7 @@ def extract_facts(
     sources = [Source("the notes", _read_input(notes, keep_instructions))]
     sources += [Source(f"evidence {e.id}", _read_input(e.text, keep_instructions)) for e in evidence]
     names = frozenset(m.name for s in sources for m in s.analysis.techs)
+    terms = frozenset(m.name for s in sources for m in s.analysis.products)
     quantities: list[metric.Quantity] = []
     q_sources: list[Source] = []
     claims: list[ownership.Claim] = []
@@ -318,7 +332,7 @@ def extract_facts(
     return Facts(
         sources=tuple(sources),
         tech_names=names,
-        techs=tool.closure(names),
+        techs=tool.closure(names | terms) if terms else tool.closure(names),
         quantities=tuple(quantities),
         quantity_sources=tuple(q_sources),
         scope_concepts=frozenset(m.concept for s in sources for m in s.analysis.scopes if not m.bound)
@@ -339,5 +353,14 @@ def extract_facts(
             for key in outcome.support(s.analysis.tokens, [(q.start, q.dim) for q in s.analysis.quantities])
         ),
         reach=reach,
-        lookup=Lookup(names, quantities, q_sources, claims, c_sources, redact, sources),
+        lookup=Lookup(
+            names,
+            quantities,
+            q_sources,
+            claims,
+            c_sources,
+            redact,
+            sources,
+            frozenset().union(*(s.analysis.tokens.last.keys() for s in sources)),
+        ),
     )

@@ -68,6 +68,17 @@ class _Vocab:
     generic: frozenset[str]
     abbreviations: dict[str, str]
     ladder_words: frozenset[str]
+    role_nouns: frozenset[str]
+    team_nouns: frozenset[str]
+    size_words: frozenset[str]
+    team_window: int
+    co_agents: PhraseTable
+    co_agent_keys: frozenset[str]  # one word of each co-agent phrase: a text holding none has no such phrase
+    subject_phrases: frozenset[str]
+    partial_after: PhraseTable
+    partial_before: frozenset[str]
+    co_agent_open: frozenset[str]
+    people: frozenset[str]
 
 
 @cache
@@ -90,7 +101,11 @@ def vocab() -> _Vocab:
         ladder_words.update(lv["past"])
         ladder_words.update(lv["other"])
     damp = d["dampeners"]
-    damp_table: dict[str, object] = {norm_phrase(p): True for p in damp["phrases"]}
+    team = d["team_credit"]
+    subjects = frozenset(norm_phrase(p) for p in team["subject_phrases"])
+    # a helper phrase's value: whether it is a subject ("we", "the team"), whose lowering carries on
+    damp_table: dict[str, object] = {norm_phrase(p): norm_phrase(p) in subjects for p in damp["phrases"]}
+    partial = d["partial_credit"]
     return _Vocab(
         table=PhraseTable(table),
         level_names=names,
@@ -112,7 +127,24 @@ def vocab() -> _Vocab:
         generic=frozenset(d["generic_words"]),
         abbreviations=dict(d["abbreviations"]),
         ladder_words=frozenset(ladder_words),
+        role_nouns=frozenset(d["role_nouns"]["words"]),
+        team_nouns=frozenset(team["team_nouns"]),
+        size_words=frozenset(team["size_words"]),
+        team_window=int(team["window"]),
+        co_agents=PhraseTable({norm_phrase(p): True for p in team["co_agents"]}),
+        co_agent_keys=frozenset(_key_word(norm_phrase(p), frozenset(team["common_words"])) for p in team["co_agents"]),
+        subject_phrases=subjects,
+        partial_after=PhraseTable({norm_phrase(p): True for p in partial["after"]}),
+        partial_before=frozenset(partial["before"]),
+        co_agent_open=frozenset(team["co_agent_open"]),
+        people=frozenset(team["people"]),
     )
+
+
+def _key_word(phrase: str, common: frozenset[str]) -> str:
+    """The word a text must hold for ``phrase`` to occur in it: its longest word that is not common."""
+    words = phrase.split(" ")
+    return max([w for w in words if w not in common] or words, key=len)
 
 
 def _is_verb(tokens: Tokens, i: int, j: int, form: _Form, v: _Vocab) -> bool:
@@ -132,31 +164,103 @@ def _is_verb(tokens: Tokens, i: int, j: int, form: _Form, v: _Vocab) -> bool:
     if gaps[i] != GAP_JOIN:
         return True  # first word of a sentence, clause or list item ("Designed X, wrote Y")
     prev = lowers[i - 1]
-    if prev[:1].isdigit():
-        return False  # "a 70% cut", "3 builds"
+    if prev[:1].isdigit() and not (i > 1 and lowers[i - 2] == "of" and form.past):
+        return False  # "a 70% cut", "3 builds"; but "a team of 4 migrated"
     if form.past:
         return prev not in v.adjective_markers
-    return prev in v.triggers or prev.endswith("ly")
+    if prev in v.triggers or prev.endswith("ly"):
+        return True
+    if word in v.role_nouns:  # "I was the lead on the model work", "as lead"
+        k = i - 1
+        if k > 0 and lowers[k] in v.role_articles and gaps[k] == GAP_JOIN:
+            k -= 1
+        return lowers[k] in v.role_triggers and gaps[k + 1] == GAP_JOIN
+    return False
 
 
-def _dampened(tokens: Tokens, i: int, v: _Vocab) -> bool:
-    """Is the verb at ``i`` under a helper phrase ("helped ...", "the team ...", "was part of ...")?"""
+def _dampened(tokens: Tokens, i: int, v: _Vocab, aside: bool = False) -> int:
+    """Is the verb at ``i`` under a helper phrase ("helped ...", "the team ...", "was part of ...")?
+    0: no; 1: under a helper verb; 2: under a subject ("we", "the team"), which carries on to the later
+    verbs of the clause. ``aside``: ``i`` is the first word of an aside before the verb (see ``_aside``),
+    and the phrase is looked for before it."""
     gaps = tokens.gaps
-    lo = i
+    lo = i - 1 if aside else i
     while lo > 0 and i - lo < v.damp_window and gaps[lo] == GAP_JOIN:
         lo -= 1
     if lo == i:
-        return False
+        return 0
     hits = ngram_matches(tokens, v.damp_table, lo, i)
     if not hits:
-        return False
+        return 0
     lowers, cancel = tokens.lowers, v.cancel
     last_cancel = -1
     for k in range(i - 1, lo - 1, -1):
         if lowers[k] in cancel:
             last_cancel = k
             break
-    return hits[-1][0] > last_cancel  # the last helper phrase starts after the last cancelling word
+    if hits[-1][0] <= last_cancel:  # the last helper phrase starts before the last cancelling word
+        return 0
+    return 2 if hits[-1][2] else 1
+
+
+def _team_subject(tokens: Tokens, i: int, v: _Vocab, aside: bool = False) -> bool:
+    """Is the verb at ``i`` said of a team: a team noun right before it, past a size qualifier ("our
+    team of 4 migrated", "my squad shipped", "a team of three of us rewrote")? ``aside``: as for
+    ``_dampened``."""
+    lowers, gaps, text = tokens.lowers, tokens.gaps, tokens.text
+    k = i - 1
+    floor = max(0, i - v.team_window)
+    while k >= floor:
+        # words of one phrase, or a size in parentheses ("our team (4 of us) migrated"); not "from
+        # another team, cleaned up the alerts"
+        if (
+            gaps[k + 1] != GAP_JOIN
+            and not (aside and k == i - 1)
+            and text[tokens.ends[k] : tokens.starts[k + 1]].strip() not in ("(", ")")
+        ):
+            return False
+        word = lowers[k]
+        if word in v.team_nouns:
+            return True
+        if word not in v.size_words and not word[:1].isdigit():
+            return False
+        k -= 1
+    return False
+
+
+def _aside(tokens: Tokens, i: int, v: _Vocab) -> int:
+    """The first word of a short aside between commas right before the verb at ``i`` ("we, well mostly
+    me, rebuilt…"), or -1. An aside holding a ladder word is a clause of its own, not an aside."""
+    gaps, lowers = tokens.gaps, tokens.lowers
+    if gaps[i] != GAP_COMMA:
+        return -1
+    k = i - 1
+    while k > 0 and gaps[k] == GAP_JOIN and i - k <= v.damp_window:
+        if lowers[k] in v.ladder_words:
+            return -1
+        k -= 1
+    if k <= 0 or gaps[k] != GAP_COMMA or lowers[k] in v.ladder_words:
+        return -1
+    return k
+
+
+def _partial(tokens: Tokens, i: int, j: int, v: _Vocab) -> bool:
+    """Does the verb at tokens[i:j] claim only part of the work ("did most of", "partly migrated")?"""
+    lowers, gaps = tokens.lowers, tokens.gaps
+    if i > 0 and gaps[i] == GAP_JOIN and lowers[i - 1] in v.partial_before:
+        return True
+    if j >= tokens.n or gaps[j] == GAP_CLAUSE:
+        return False
+    node = v.partial_after.trie.get(lowers[j])  # walk the phrase trie from the word after the verb
+    k = j + 1
+    while node is not None:
+        if node[0] is not None:
+            return True
+        if k >= tokens.n or gaps[k] != GAP_JOIN:
+            return False
+        node = node[1].get(lowers[k])
+        k += 1
+    return False
 
 
 class _ContentWords(dict[str, str]):
@@ -188,7 +292,11 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     found: list[tuple[int, int, int]] = []  # (first token, end token, level)
     damp_possible: bool | None = None  # whether any helper phrase can start in the text at all
     relative_end = -1  # one past a ladder word in a "which"/"that" clause: what a thing does, not a claim
-    lowers = tokens.lowers
+    lowers, gaps = tokens.lowers, tokens.gaps
+    team_clause = False  # whether the last claim was lowered by a team subject, which may carry on
+    co_agents: _CoAgents | None = None
+    has_team = False  # whether a team noun occurs in the text at all
+    n, partial_heads = tokens.n, v.partial_after.heads
     for i, j, form in ngram_matches(tokens, v.table):
         assert isinstance(form, _Form)
         if i in not_claims:
@@ -217,10 +325,43 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
             continue  # "PR-905: Adds retries…", "Proposes BM25 tuning": the artifact speaking
         level = form.level
         if level > 1:
-            if damp_possible is None:
-                damp_possible = not v.damp_table.heads.isdisjoint(tokens.last)
-            if damp_possible and _dampened(tokens, i, v):
+            if (
+                level == 2
+                and ((j < n and lowers[j] in partial_heads) or (i > 0 and lowers[i - 1] in v.partial_before))
+                and _partial(tokens, i, j, v)
+            ):
                 level = 1
+            elif lowers[j - 1] in v.cancel:
+                team_clause = False  # "8 people reporting to me": the writer's own
+            else:
+                if damp_possible is None:
+                    damp_possible = not v.damp_table.heads.isdisjoint(tokens.last)
+                    if not v.co_agent_keys.isdisjoint(tokens.last):
+                        co_agents = _CoAgents(tokens, v)
+                    has_team = not v.team_nouns.isdisjoint(tokens.last)
+                under = _dampened(tokens, i, v) if damp_possible else 0
+                if not under and team_clause and found:
+                    # the subject of an earlier verb of this clause carries on, unless an "I" comes between
+                    pj = found[-1][1]
+                    if GAP_CLAUSE in gaps[pj : i + 1] or not v.cancel.isdisjoint(lowers[pj:i]):
+                        team_clause = False
+                    else:
+                        under = 2
+                if not under and (
+                    (has_team and _team_subject(tokens, i, v)) or (co_agents is not None and co_agents.cover(i))
+                ):
+                    under = 2
+                if not under and gaps[i] == GAP_COMMA:
+                    at = _aside(tokens, i, v)  # "we, well mostly me, rebuilt…": the subject before the aside
+                    if at > 0:
+                        under = _dampened(tokens, at, v, aside=True) if damp_possible else 0
+                        if not under and has_team and _team_subject(tokens, at, v, aside=True):
+                            under = 2
+                if under:
+                    level = 1
+                    team_clause = under == 2
+                else:
+                    team_clause = False
         found.append((i, j, level))
     if not found and not roles:
         return []
@@ -231,43 +372,112 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     content = list(map(_CONTENT_WORDS.__getitem__, lowers))
     for k, name in tech_words.items():
         content[k] = name
+    # "a team of 8", "my squad of five": the people in it, what "8 people reporting to me" is about
+    team_words = v.team_nouns.intersection(tokens.last) if "of" in tokens.last else None
+    if team_words:
+        for k in tokens.positions(team_words):
+            if k + 2 < n and lowers[k + 1] == "of" and (lowers[k + 2][:1].isdigit() or lowers[k + 2] in v.size_words):
+                content[k] = "people"
     object_stops = v.object_stops
-    for k, (i, j, level) in enumerate(found):
+    # Segments, read right to left so each token is looked at a bounded number of times: a verb whose
+    # own segment holds no content word ("designed and built X") shares the next claim's segment and
+    # object, which are then already known (the same sets, not copies).
+    m = len(found)
+    next_end, next_words, next_obj_end, next_obj = 0, _NO_WORD, 0, _NO_WORD  # those of claim k + 1
+    for k in range(m - 1, -1, -1):
+        i, j, level = found[k]
         # the segment: back to the clause start for the clause's first claim, on to the next claim
         seg_start = i
         if k == 0 or GAP_CLAUSE in gaps[found[k - 1][1] : i + 1]:
             seg_start = _clause_start(gaps, i, 0)
+        stop = found[k + 1][0] if k + 1 < m else n
         seg_end = j
-        nxt = k + 1
-        while True:
-            stop = found[nxt][0] if nxt < len(found) else n
-            if seg_end < stop:
-                seg_end = gaps.index(GAP_CLAUSE, seg_end, stop) if GAP_CLAUSE in gaps[seg_end:stop] else stop
-            words = frozenset(content[seg_start:seg_end]) - _NO_WORD
-            # "designed and built X": a verb with no object of its own shares the next one's
-            if words or nxt >= len(found) or seg_end < stop:
-                break
-            seg_end = found[nxt][1]
-            nxt += 1
+        if seg_end < stop:
+            seg_end = gaps.index(GAP_CLAUSE, seg_end, stop) if GAP_CLAUSE in gaps[seg_end:stop] else stop
+        words = frozenset(content[seg_start:seg_end]) - _NO_WORD
+        shares = not words and k + 1 < m and seg_end == stop
+        limit = seg_end
+        if shares:
+            seg_end, words = next_end, next_words
+            limit = min(seg_end, found[k + 1][1])
+        # the direct object: up to the first preposition or comma, within the segment
         obj_end = j
-        while (
-            obj_end < seg_end and lowers[obj_end] not in object_stops and (obj_end == j or gaps[obj_end] != GAP_COMMA)
-        ):
+        while obj_end < limit and lowers[obj_end] not in object_stops and (obj_end == j or gaps[obj_end] != GAP_COMMA):
             obj_end += 1
         obj = frozenset(content[j:obj_end]) - _NO_WORD
+        if shares and obj_end == limit < seg_end and gaps[obj_end] != GAP_COMMA:
+            # the walk reached the end of the next verb: from there it goes on as that verb's did
+            obj_end = next_obj_end
+            obj = next_obj if not obj else obj | next_obj
+        next_end, next_words, next_obj_end, next_obj = seg_end, words, obj_end, obj
         start, end = starts[i], ends[j - 1]
         claims.append(Claim(level, text[start:end], start, end, words, obj))
+    claims.reverse()
+    # each line's words and each clause start are computed once, however many role labels share them
+    line_words: dict[int, frozenset[str]] = {}
+    clause_objs: dict[int, frozenset[str]] = {}
+    prev_label = -1  # one past the previous role label: the object of a label starts after it
     for i, j, level, first, last in roles:
         # the work is the line; its object, the words just before the label: in the label's own clause,
         # or else in the clause before ("feature-flags service — owner: me")
-        words = frozenset(content[first:last]) - _NO_WORD
-        c_start = _clause_start(gaps, i, first)
+        line_set = line_words.get(first)
+        if line_set is None:
+            line_set = line_words[first] = frozenset(content[first:last]) - _NO_WORD
+        c_start = _clause_start(gaps, i, max(first, prev_label))
         obj = frozenset(content[c_start:i]) - _NO_WORD
-        if not obj and c_start > first:
-            obj = frozenset(content[_clause_start(gaps, c_start - 1, first) : c_start]) - _NO_WORD
-        obj = obj or words
-        claims.append(Claim(level, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], words, obj))
+        if not obj and c_start > first and gaps[c_start] == GAP_CLAUSE:
+            before = clause_objs.get(c_start)
+            if before is None:
+                before = clause_objs[c_start] = (
+                    frozenset(content[_clause_start(gaps, c_start - 1, first) : c_start]) - _NO_WORD
+                )
+            obj = before
+        obj = obj or line_set
+        prev_label = j
+        claims.append(Claim(level, text[starts[i] : ends[j - 1]], starts[i], ends[j - 1], line_set, obj))
     return claims
+
+
+def _people_follow(tokens: Tokens, j: int, v: _Vocab) -> bool:
+    """Does a person or a team come within four words after token ``j`` in its clause?"""
+    words, lowers, gaps = tokens.words, tokens.lowers, tokens.gaps
+    for k in range(j, min(tokens.n, j + 4)):
+        if k > j and gaps[k] == GAP_CLAUSE:
+            return False
+        if lowers[k] in v.people or lowers[k] in v.team_nouns or words[k][:1].isupper():
+            return True
+    return False
+
+
+class _CoAgents:
+    """Where co-agent phrases ("together with the platform team", "alongside") stand: a verb later in
+    the same clause is shared work. Built only for texts holding such a phrase; linear in the text."""
+
+    __slots__ = ("clause_no", "hits")
+
+    def __init__(self, tokens: Tokens, v: _Vocab) -> None:
+        # an open phrase ("together with …") names a co-agent only when people follow it: "together
+        # with the platform team", "along with Dana", not "along with its docs"
+        self.hits = [
+            i
+            for i, j, _ in ngram_matches(tokens, v.co_agents)
+            if tokens.lowers[j - 1] not in v.co_agent_open or _people_follow(tokens, j, v)
+        ]
+        clause_no: list[int] = []  # clause_no[k]: how many clause breaks up to token k
+        count = 0
+        if self.hits:
+            for gap in tokens.gaps:
+                count += gap == GAP_CLAUSE
+                clause_no.append(count)
+        self.clause_no = clause_no
+
+    def cover(self, i: int) -> bool:
+        """Is token ``i`` in a clause holding a co-agent phrase (before or after it)?"""
+        at = bisect_left(self.hits, i)  # the first co-agent phrase starting at or after token i
+        clause_no, hits = self.clause_no, self.hits
+        if at > 0 and clause_no[hits[at - 1]] == clause_no[i]:
+            return True
+        return at < len(hits) and clause_no[hits[at]] == clause_no[i]
 
 
 def _clause_start(gaps: list[int], k: int, floor: int) -> int:
@@ -285,18 +495,25 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
         return [], frozenset()
     text, lowers, gaps, starts, ends, n = tokens.text, tokens.lowers, tokens.gaps, tokens.starts, tokens.ends, tokens.n
     roles: list[tuple[int, int, int, int, int]] = []
-    not_claims: set[int] = set()
+    line_breaks: list[int] | None = None  # offsets of the newlines, found when first needed
+    titled: dict[int, int] = {}  # a line's first token -> one past the last role label on it
     for i, j, level in ngram_matches(tokens, v.role_table):
         assert isinstance(level, int)
         if j >= n:
             continue
         if ":" not in text[ends[j - 1] : starts[j]] and lowers[j - 1] != "by":
             continue  # "the author of", "owner of": not a role line
-        line_start = text.rfind("\n", 0, starts[i]) + 1
-        line_end = text.find("\n", ends[j - 1])
-        line_end = n if line_end < 0 else bisect_left(starts, line_end)
+        if line_breaks is None:
+            line_breaks = []
+            nl = text.find("\n")
+            while nl >= 0:
+                line_breaks.append(nl)
+                nl = text.find("\n", nl + 1)
+        line = bisect_left(line_breaks, starts[i])  # the line's number: the newlines before the label
+        line_start = line_breaks[line - 1] + 1 if line > 0 else 0
+        line_end = bisect_left(starts, line_breaks[line]) if line < len(line_breaks) else n
         first = bisect_left(starts, line_start)
-        not_claims.update(range(first, j))
+        titled[first] = j
         # the people named: up to the end of the clause, a ";" or a parenthesis
         k, names = j, list[str]()
         while k < n and len(names) < 8:
@@ -306,31 +523,70 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
             k += 1
         if v.role_self.intersection(names):
             roles.append((i, j, level, first, line_end))
-    return roles, frozenset(not_claims)
+    if not titled:
+        return roles, frozenset()
+    return roles, frozenset(k for first, j in titled.items() for k in range(first, j))
+
+
+# Bounds on the work of comparing a bullet's claim with the input's (see ``allowed_level``): a word is
+# looked up in at most POSTING_CAP distinct input claims (the first ones, in input order), and a claim is
+# ranked against at most CANDIDATE_CAP of them (the first in input order). Notes of realistic length stay
+# far below both; they only cut short inputs built to make the comparison cost the product of two lengths.
+POSTING_CAP = 128
+CANDIDATE_CAP = 256
 
 
 class ClaimIndex:
     """The input's claims arranged for ``allowed_level``, built once per request: for each content word,
     the claims whose direct object mentions it, and those whose segment does, so a bullet's claim is
-    compared only with the input claims that can be about the same work."""
+    compared only with the input claims that can be about the same work. A claim equal to an earlier one
+    (same rung, segment and object) is not indexed again: the earlier one wins every tie with it."""
 
     __slots__ = ("best", "by_content", "by_obj", "claims")
 
     def __init__(self, claims: Sequence[Claim]) -> None:
         by_obj: dict[str, list[int]] = {}
         by_content: dict[str, list[int]] = {}
+        seen: set[tuple[int, frozenset[str], frozenset[str]]] = set()
         for k, c in enumerate(claims):
+            key = (c.level, c.content, c.obj)
+            if key in seen:
+                continue
+            seen.add(key)
             for word in c.obj:
-                by_obj.setdefault(word, []).append(k)
-            for word in c.content | c.obj:
-                by_content.setdefault(word, []).append(k)
+                posting = by_obj.setdefault(word, [])
+                if len(posting) < POSTING_CAP:
+                    posting.append(k)
+            for words in (c.content, c.obj - c.content if c.obj else c.obj):
+                for word in words:
+                    posting = by_content.setdefault(word, [])
+                    if len(posting) < POSTING_CAP:
+                        posting.append(k)
         self.claims = tuple(claims)
         self.by_obj = by_obj
         self.by_content = by_content
         self.best = min((-c.level, k) for k, c in enumerate(claims)) if claims else None
 
 
-def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ()) -> tuple[int, int]:
+class BulletWords:
+    """The content words of all of a bullet's claims (what ``allowed_level`` falls back on), computed
+    the first time they are needed and then kept."""
+
+    __slots__ = ("_claims", "_words")
+
+    def __init__(self, claims: Sequence[Claim]) -> None:
+        self._claims = claims
+        self._words: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str]:
+        if self._words is None:
+            self._words = frozenset().union(*{id(c.content): c.content for c in self._claims}.values())
+        return self._words
+
+
+def allowed_level(
+    claim: Claim, index: ClaimIndex, others: Sequence[Claim] = (), context: BulletWords | None = None
+) -> tuple[int, int]:
     """The rung the input supports for the work ``claim`` is about, and the position of the input claim
     that set it (-1 when none did).
 
@@ -339,9 +595,11 @@ def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ())
     then the most words shared between the segments, then the closest object (fewest words the bullet's
     object lacks); among equals, the highest rung. When the claim's own segment shares no word with any
     input claim, the content words of the whole bullet (``claim`` and ``others``, the bullet's other
-    claims) stand in for it ("…, which a teammate and I planned together"). An input that states no claim
-    sharing a word with either supports up to the implicit rung ("built"), or less when all its claims are
-    lower: in long notes a strong verb about one piece of work is no support for another.
+    claims; or ``context``, those words computed once for the bullet) stand in for it ("…, which
+    a teammate and I planned together"). An input that states no claim sharing a word with either
+    supports up to the implicit rung ("built"), or less when all its claims are lower: in long notes a
+    strong verb about one piece of work is no support for another. At most ``CANDIDATE_CAP`` input claims
+    are ranked (the first in input order).
     """
     obj, content, claims = claim.obj, claim.content, index.claims
     by_obj, by_content = index.by_obj, index.by_content
@@ -352,8 +610,8 @@ def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ())
         tied = {k for word in obj for k in by_content.get(word, ())}
     if not tied:
         tied = {k for word in content for k in by_content.get(word, ())}
-        if not tied and others:
-            content = content.union(*(c.content for c in others))
+        if not tied and (others or context is not None):
+            content = content.union(*(c.content for c in others)) if context is None else content | context.get()
             tied = {k for word in content for k in by_content.get(word, ())}
         if not tied:
             implicit = vocab().implicit_level
@@ -366,9 +624,11 @@ def allowed_level(claim: Claim, index: ClaimIndex, others: Sequence[Claim] = ())
         return claims[k].level, k
     best: tuple[int, int, int, int, int] | None = None
     best_k = -1
-    for k in sorted(tied):  # in input order: the first of equals wins
+    order = sorted(tied)  # in input order: the first of equals wins
+    for k in order[:CANDIDATE_CAP] if len(order) > CANDIDATE_CAP else order:
         c = claims[k]
-        key = (len(obj & c.obj), len(obj & c.content), len(content & c.content), -len(c.obj - obj), c.level)
+        shared = len(obj & c.obj)
+        key = (shared, len(obj & c.content), len(content & c.content), shared - len(c.obj), c.level)
         if best is None or key > best:
             best, best_k = key, k
     return claims[best_k].level, best_k

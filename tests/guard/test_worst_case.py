@@ -1,0 +1,114 @@
+"""No input may cost more than its length (issue 12).
+
+Pathological inputs, one family each: runs of words that make a rule compare pairs or walk back from
+every match (ownership verbs with no sentence break, helper phrases, team subjects, role lines), long
+runs of technology names, scope words, capitalised words, suffixed figures, one sentence of 20,000
+characters without punctuation, and 50 evidence items of 5,000 characters. Each is read by
+``extract_facts`` and checked with ``check_bullet`` (a bullet of 1,000 characters, the API's limit, made
+of the same words) at 4,000 and 16,000 characters: the larger may cost at most about 6 times the smaller
+(a quadratic path costs 16 times, the cubic one this issue found 64 times), and 20,000 characters must
+take under a second. Times are the minimum of three runs, taken around the work only.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+
+import pytest
+
+from service.guard import EvidenceItem, check_bullet, extract_facts
+
+SMALL, LARGE, LIMIT = 4_000, 16_000, 20_000
+MAX_RATIO = 6.0
+# below this the larger input's time is mostly noise on a shared, loaded machine (a few milliseconds
+# against a few more); the super-linear paths this test guards against cost seconds there
+NOISE_FLOOR_S = 0.1
+EVIDENCE_ITEM = 5_000
+
+FAMILIES = [
+    pytest.param("helped led built ", id="ownership-verbs-with-no-sentence-break"),
+    pytest.param("built and led and ", id="ownership-verbs-joined-by-and"),
+    pytest.param("built, led, ", id="ownership-verbs-joined-by-commas"),
+    pytest.param("we built the team migrated ", id="team-subjects-and-verbs"),
+    pytest.param("was on the team that migrated ", id="helper-phrases"),
+    pytest.param("our team of 4 migrated, together with the platform team shipped ", id="team-credit-cues"),
+    pytest.param("I did most of part of the payments work ", id="partial-credit-cues"),
+    pytest.param("written by me reviewed by me author: me ", id="role-lines-on-one-line"),
+    pytest.param("python kafka redis postgres ", id="technology-names"),
+    pytest.param("all every entire company-wide ", id="scope-words"),
+    pytest.param("Using Foo via Bar Baz-based Qux on Zed with Dana ", id="capitalised-words-in-tool-contexts"),
+    pytest.param("Java17 Python3.11 node20 ", id="versions-glued-to-names"),
+    pytest.param("50k 50k ", id="suffixed-figures"),
+    pytest.param("v2 5xx arm64 ", id="literal-figures"),
+    pytest.param("the service moved the data from one place to another ", id="one-sentence-without-punctuation"),
+]
+
+
+def _repeat(unit: str, n: int) -> str:
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+def _cost(notes: str, evidence: list[EvidenceItem], bullet: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        gc.collect()  # each run starts from the same heap
+        start = time.perf_counter()
+        facts = extract_facts(notes, evidence)
+        check_bullet(bullet, facts)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _notes_cost(unit: str, n: int) -> float:
+    return _cost(_repeat(unit, n), [], _repeat(unit, 1_000))
+
+
+def _evidence_cost(unit: str, n: int) -> float:
+    """``n`` characters as evidence items of at most 5,000 characters each."""
+    items = [
+        EvidenceItem(f"e{k}", _repeat(unit, min(EVIDENCE_ITEM, n - k * EVIDENCE_ITEM)))
+        for k in range((n + EVIDENCE_ITEM - 1) // EVIDENCE_ITEM)
+    ]
+    return _cost("", items, _repeat(unit, 1_000))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    extract_facts("warm the vocabularies: helped build the kafka consumer")
+
+
+@pytest.mark.parametrize("unit", FAMILIES)
+def test_notes_cost_grows_with_their_length(unit: str) -> None:
+    small, large = _notes_cost(unit, SMALL), _notes_cost(unit, LARGE)
+    assert large <= max(NOISE_FLOOR_S, MAX_RATIO * small), f"{LARGE} chars: {large:.3f}s, {SMALL}: {small:.3f}s"
+    limit = _notes_cost(unit, LIMIT)
+    assert limit < 1.0, f"{LIMIT} chars: {limit:.3f}s"
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        pytest.param("helped led built ", id="ownership-verbs"),
+        pytest.param("was on the team that migrated ", id="helper-phrases"),
+        pytest.param("50k 50k ", id="suffixed-figures"),
+    ],
+)
+def test_evidence_cost_grows_with_its_length(unit: str) -> None:
+    # the API's largest request: 50 items of 5,000 characters (here 4 and 16 items, then 50)
+    small, large = _evidence_cost(unit, SMALL * 5), _evidence_cost(unit, LARGE * 5)
+    assert large <= max(NOISE_FLOOR_S, MAX_RATIO * small), f"{LARGE * 5}: {large:.3f}s, {SMALL * 5}: {small:.3f}s"
+    assert _evidence_cost(unit, 50 * EVIDENCE_ITEM) < 10.0
+
+
+def test_a_long_bullet_against_many_input_claims_is_bounded() -> None:
+    # every bullet claim shares its object with every input claim: the comparison is capped per claim
+    notes = _repeat("built payments led payments designed payments ", LIMIT)
+    bullet = _repeat("Led payments and built payments ", 1_000)
+    facts = extract_facts(notes)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        check_bullet(bullet, facts)
+        best = min(best, time.perf_counter() - start)
+    assert best < 0.05, f"{best:.3f}s for one bullet"
