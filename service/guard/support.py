@@ -35,10 +35,11 @@ def past_form(verb: str) -> str | None:
     return _past_forms().get(verb.lower())
 
 
-def supporting_verbs(bullet: str, start: int, end: int, facts: Facts) -> tuple[str, ...]:
-    """The input's claim verbs (as the input writes them) that support the work of the bullet's claim
-    at ``[start, end)``: the one the guard judged it by first, then the input's other claims at or below
-    the rung it allows, strongest first. Empty when the span is no claim of the bullet."""
+def supporting_verbs(bullet: str, start: int, end: int, facts: Facts) -> tuple[tuple[str, str, int], ...]:
+    """The input's claims that support the work of the bullet's claim at ``[start, end)``: the one the
+    guard judged it by first, then the input's other claims about the same work at or below the rung it
+    allows, strongest first. Each as (its verb as the input writes it, the input's next word, its rung).
+    Empty when the span is no claim of the bullet."""
     claims = analyse_bullet(bullet).claims
     claim = next((c for c in claims if c.start == start and c.end == end), None)
     if claim is None:
@@ -50,14 +51,19 @@ def supporting_verbs(bullet: str, start: int, end: int, facts: Facts) -> tuple[s
     comma = bullet.find(",", end)
     clause = bullet[end : comma if comma >= 0 else len(bullet)].lower()
     work = claim.obj | {w for w in claim.content if w in clause}
-    out: list[str] = []
     ranked = sorted(
-        (c for c in facts.claims if c.level <= allowed and (c.content | c.obj) & work),
-        key=lambda c: -c.level,
+        (i for i, c in enumerate(facts.claims) if c.level <= allowed and (c.content | c.obj) & work),
+        key=lambda i: -facts.claims[i].level,
     )
-    if k >= 0 and facts.claims[k] in ranked:
-        out.append(facts.claims[k].text)
-    for c in ranked:
-        if c.text not in out:
-            out.append(c.text)
+    if k in ranked:
+        ranked.remove(k)
+        ranked.insert(0, k)
+    out: list[tuple[str, str, int]] = []
+    for i in ranked:
+        c = facts.claims[i]
+        text = facts.claim_sources[i].analysis.text
+        following = text[c.end :].split(None, 1)
+        entry = (c.text, following[0].strip(".,;:()") if following else "", c.level)
+        if entry not in out:
+            out.append(entry)
     return tuple(out)

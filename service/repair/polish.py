@@ -2,8 +2,8 @@
 
 Rules, in order: no list marker; no leading "I"/"We"; a capitalised first word; technology names in the
 guard vocabulary's spelling ("grafana" -> "Grafana", "postgres" -> "PostgreSQL"); figures written one
-way (the unit glued to its number: "40%", "900ms", "3x"); single spaces; no final period (one policy for
-every bullet the service returns). A polished bullet is checked again: when its verdict or its kinds of
+way (the unit glued to its number: "40%", "900ms", "3x"); single spaces; one final period (one policy
+for every bullet the service returns). A polished bullet is checked again: when its verdict or its kinds of
 violation differ from the bullet's, the bullet is returned unpolished. :func:`polish_warnings` names
 what polish cannot fix (more than one sentence, first person inside the sentence).
 """
@@ -56,6 +56,8 @@ def _polish_text(bullet: str, facts: Facts | None) -> str:
     text = _FINAL.sub("", text)
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
+    if text and text[-1] not in "!?":
+        text += "."
     return text
 
 

@@ -27,6 +27,7 @@ from typing import Literal, cast
 from service.guard import BulletResult, Facts, Violation, analyse_bullet, check_bullet
 from service.guard.support import past_form, supporting_verbs
 from service.repair._text import (
+    DANGLING,
     clause_drop,
     clause_is_effect,
     outer_clauses,
@@ -124,21 +125,26 @@ def _ownership(text: str, v: Violation, facts: Facts) -> list[str]:
     claim = v.text
     past = past_form(claim) == claim.lower() if " " not in claim else True
     source_words = re.findall(r"[A-Za-z]+", input_text(facts).lower())
-    for verb in supporting_verbs(text, v.start, v.end, facts):
+    rest = text[v.end :]
+    next_word = (words(rest) or [""])[0]
+    for verb, following, level in supporting_verbs(text, v.start, v.end, facts):
         form = verb.lower()
         if past and " " not in form:
             form = past_form(form) or form
         form = _match_case(form, claim)
-        rest = text[v.end :]
+        # a helping verb takes the input's own next verb: "Led retries for…" -> "Helped add retries for…"
+        if level <= 1 and following.isalpha() and following.lower() not in DANGLING and next_word not in DANGLING:
+            out.append(text[: v.start] + form + " " + following.lower() + rest)
         # "Led the migration of billing" -> "Helped migrate billing" when the input has the verb
         m = re.match(r"\s+the\s+([a-z]+)\s+of\s+", rest)
-        if m and form.lower() in {"helped", "assisted"}:
+        if m and level <= 1:
             noun = m.group(1)
             verb_words = [w for w in source_words if w[:5] == noun[:5] and w != noun and not w.endswith("ion")]
             if verb_words and len(noun) >= 5:
                 base = min(verb_words, key=len)
                 out.append(text[: v.start] + form + " " + base + " " + rest[m.end() :])
-        out.append(text[: v.start] + form + rest)
+        if level > 1 or next_word in DANGLING or " " in form:
+            out.append(text[: v.start] + form + rest)
     return out
 
 

@@ -245,6 +245,8 @@ async def rewrite(
     budget_s: float | None = None,
     prompts_dir: Path = PROMPTS_DIR,
     posting_terms: Sequence[tuple[str, str]] = (),
+    salvage: bool = True,
+    fallback: bool = True,
 ) -> RewriteResult:
     """Turn notes into at most ``max_bullets`` guarded resume bullets.
 
@@ -257,11 +259,14 @@ async def rewrite(
     input supports (:func:`service.coach.match_posting`): when the prompt version has a ``posting.md``,
     they are listed for the model, which may then use the posting's wording. Terms the input does not
     support are never passed; the guard still checks every bullet against the input alone.
+
+    ``salvage``: repair refused bullets (step 5); ``fallback``: the notes' own sentences when nothing
+    usable came back (step 7). Both on by default; off, the loop only re-asks.
     """
     _check_arguments(evidence, max_bullets, max_reasks)
     version = prompt_version or latest_prompt_version(prompts_dir)
     template = load_prompt(version, prompts_dir)
-    request = _prepare(template, notes, evidence, redact, max_bullets, posting_terms)  # mask, build the prompt
+    request = _prepare(template, notes, evidence, redact, max_bullets, posting_terms, salvage)  # mask, build the prompt
     progress = _Progress(max_bullets, model)
     budget = _Budget(budget_s, time.monotonic())
     retry_tail: list[dict[str, str]] = []
@@ -277,7 +282,8 @@ async def rewrite(
             break
         retry_tail = _retry_tail(reply, errors, refused_now, progress, request.masker)  # feedback for a re-ask
 
-    _fallback(progress, request)  # only when nothing usable came back
+    if fallback:
+        _fallback(progress, request)  # only when nothing usable came back
     return _finish(progress, version)
 
 
@@ -303,6 +309,7 @@ class _Request:
     grounding: Grounding
     masker: Masker
     sources: _Sources
+    salvage: bool = True
 
 
 def _prepare(
@@ -312,6 +319,7 @@ def _prepare(
     redact: Sequence[str],
     max_bullets: int,
     posting_terms: Sequence[tuple[str, str]],
+    salvage: bool = True,
 ) -> _Request:
     facts = extract_facts(notes, evidence, redact)  # the ORIGINAL inputs: the guard's truth
     grounding = Grounding([notes, *(e.text for e in evidence)])
@@ -326,7 +334,7 @@ def _prepare(
         "posting_terms": _posting_listing(posting_terms, masker),
     }
     messages = _prompt_messages(template, values)
-    return _Request(messages, request_schema(list(sources.shown)), notes, facts, grounding, masker, sources)
+    return _Request(messages, request_schema(list(sources.shown)), notes, facts, grounding, masker, sources, salvage)
 
 
 def _prompt_messages(template: PromptTemplate, values: Mapping[str, str]) -> tuple[dict[str, str], ...]:
@@ -450,7 +458,7 @@ def _salvage(
 ) -> Bullet | None:
     """A refused bullet repaired (see step 5), or ``None``: a cited id that is not a source, a bullet
     resting on no source, or a repair that keeps too little of it, is not salvaged."""
-    if not cited or any(v.kind not in _GUARD_KINDS for v in violations):
+    if not request.salvage or not cited or any(v.kind not in _GUARD_KINDS for v in violations):
         return None
     fix = repair(text, request.facts)
     if fix is None or fix.kept < REPAIR_MIN_KEPT or request.grounding.check(fix.suggestion):

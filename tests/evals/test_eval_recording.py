@@ -25,6 +25,7 @@ from tests.fakes import FakeLLM, reply
 
 API_OK = reply(("Helped add cursor pagination to the orders endpoint.", ["notes", "e1"], "api"))
 API_BAD = reply(("Led cursor pagination for all endpoints with Kafka.", ["notes"], "api"))
+PERF_BAD = reply(("Rebuilt the billing ledger in Rust for all services.", ["notes"], "performance"))
 PERF_OK = reply(("Cut p95 latency from 900 ms to 180 ms with a Redis cache on PostgreSQL.", ["notes"], "performance"))
 
 
@@ -35,7 +36,7 @@ def _run(fake: Any, mode: str, store: RecordingStore | None, **overrides: Any) -
 
 def test_a_recorded_run_replays_exactly_offline(tmp_path: Path) -> None:
     store = RecordingStore(tmp_path / "rec")
-    fake = FakeLLM(API_BAD, API_OK, PERF_OK, cost_usd=0.001)
+    fake = FakeLLM(API_BAD, PERF_BAD, PERF_OK, cost_usd=0.001)
     recorded = _run(fake, "record", store)
     assert fake.remaining == 0 and len(fake.calls) == 3
     files = sorted((tmp_path / "rec").rglob("*.json"))
@@ -48,10 +49,19 @@ def test_a_recorded_run_replays_exactly_offline(tmp_path: Path) -> None:
     assert [r.as_dict() for r in replayed] == [r.as_dict() for r in recorded]
 
     api, perf = recorded
-    assert [b.attempt for b in api.accepted] == [2] and [b.attempt for b in api.rejected] == [1]
-    assert {v.kind for v in api.rejected[0].violations} >= {"ownership", "tool"}
-    assert api.attempts == 2 and api.schema_valid_attempts == 2 and api.cost_usd == pytest.approx(0.002)
-    assert perf.accepted[0].attempt == 1 and perf.error is None
+    # the refused bullet is repaired in place: no re-ask, the original and its violations recorded
+    (repaired,) = api.accepted
+    assert (repaired.origin, repaired.attempt, repaired.original) == (
+        "repaired",
+        1,
+        "Led cursor pagination for all endpoints with Kafka.",
+    )
+    assert repaired.text == "Helped add cursor pagination."
+    assert {v.kind for v in repaired.violations} >= {"ownership", "tool"}
+    assert api.attempts == 1 and api.schema_valid_attempts == 1 and api.cost_usd == pytest.approx(0.001)
+    # a bullet the repair cannot save (it rests on no source) is re-asked
+    assert [b.attempt for b in perf.accepted] == [2] and [b.attempt for b in perf.rejected] == [1]
+    assert perf.accepted[0].origin == "model" and perf.error is None
 
 
 def test_a_missing_recording_is_a_clear_error_naming_the_case(tmp_path: Path) -> None:

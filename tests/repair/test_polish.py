@@ -16,23 +16,23 @@ NOTES = (
 CASES = [
     pytest.param(
         "moved the nightly invoice export off a cron box onto a celery worker.",
-        "Moved the nightly invoice export off a cron box onto a Celery worker",
-        id="capital-first-word-canonical-name-no-final-period",
+        "Moved the nightly invoice export off a cron box onto a Celery worker.",
+        id="capital-first-word-canonical-name-one-final-period",
     ),
     pytest.param(
         "I wrote the retry logic and the alerting in grafana.",
-        "Wrote the retry logic and the alerting in Grafana",
+        "Wrote the retry logic and the alerting in Grafana.",
         id="no-leading-i",
     ),
     pytest.param(
         "I designed and built the idempotency layer for the payments API (postgres advisory locks)",
-        "Designed and built the idempotency layer for the payments API (PostgreSQL advisory locks)",
+        "Designed and built the idempotency layer for the payments API (PostgreSQL advisory locks).",
         id="postgres-as-postgresql",
     ),
-    pytest.param("we moved the invoice export to celery", "Moved the invoice export to Celery", id="no-leading-we"),
-    pytest.param("- Cut p99 from 900 ms to 300 ms", "Cut p99 from 900ms to 300ms", id="units-glued-marker-gone"),
-    pytest.param("Cut timeouts by 40 %.", "Cut timeouts by 40%", id="percent-glued"),
-    pytest.param("Cut  timeouts   by 40%;", "Cut timeouts by 40%", id="single-spaces-no-trailing-punctuation"),
+    pytest.param("we moved the invoice export to celery", "Moved the invoice export to Celery.", id="no-leading-we"),
+    pytest.param("- Cut p99 from 900 ms to 300 ms", "Cut p99 from 900ms to 300ms.", id="units-glued-marker-gone"),
+    pytest.param("Cut timeouts by 40 %.", "Cut timeouts by 40%.", id="percent-glued"),
+    pytest.param("Cut  timeouts   by 40%;", "Cut timeouts by 40%.", id="single-spaces-one-final-period"),
 ]
 
 
@@ -54,7 +54,7 @@ def test_a_refused_bullet_stays_refused_for_the_same_reasons() -> None:
     facts = extract_facts(NOTES)
     bullet = "i led the nightly invoice export across all teams."
     polished = polish(bullet, facts)
-    assert polished == "Led the nightly invoice export across all teams"
+    assert polished == "Led the nightly invoice export across all teams."
     kinds = sorted(v.kind for v in check_bullet(polished, facts).violations)
     assert kinds == sorted(v.kind for v in check_bullet(bullet, facts).violations)
 

@@ -10,25 +10,25 @@ CASES = [
     pytest.param(
         "helped the team migrate billing to postgres",
         "Led the migration of billing to PostgreSQL",
-        "Helped migrate billing to PostgreSQL",
+        "Helped migrate billing to PostgreSQL.",
         id="led-a-migration-the-notes-helped-with",
     ),
     pytest.param(
         "wrote the retry logic for the payments worker",
         "Spearheaded the retry logic for the payments worker",
-        "Wrote the retry logic for the payments worker",
+        "Wrote the retry logic for the payments worker.",
         id="spearheaded-becomes-the-notes-own-verb",
     ),
     pytest.param(
         "reviewed the schema migration for the orders table",
         "Designed the schema migration for the orders table",
-        "Reviewed the schema migration for the orders table",
+        "Reviewed the schema migration for the orders table.",
         id="designed-becomes-reviewed",
     ),
     pytest.param(
         "helping with the on-call runbook for the search cluster",
         "Owned the on-call runbook for the search cluster",
-        "Helped the on-call runbook for the search cluster",
+        "Helped the on-call runbook for the search cluster.",
         id="the-notes-verb-in-the-bullets-tense",
     ),
 ]

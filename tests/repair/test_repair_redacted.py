@@ -9,7 +9,7 @@ def test_a_neutral_noun_the_input_uses_takes_the_terms_place() -> None:
     assert_repairs(
         "built the export for our biggest customer, Acme",
         "Built the export for Acme",
-        "Built the export for a customer",
+        "Built the export for a customer.",
         redact=["Acme"],
     )
 
@@ -18,7 +18,7 @@ def test_without_such_a_noun_the_term_goes_with_its_phrase() -> None:
     assert_repairs(
         "built the invoice export for the Falcon project",
         "Built the invoice export for Falcon",
-        "Built the invoice export",
+        "Built the invoice export.",
         redact=["Falcon"],
     )
 

@@ -10,8 +10,8 @@ from typing import Any, cast
 import pytest
 
 from service.guard import Violation, extract_facts
-from service.repair.repair import candidates
 from service.repair._text import tidy
+from service.repair.repair import candidates
 from tests.repair.repairkit import assert_repairs
 
 NOTES = "wrote the retry logic for the payments worker"
@@ -20,13 +20,13 @@ CASES = [
     pytest.param(
         NOTES,
         "Wrote the retry logic for the payments worker across all teams",
-        "Wrote the retry logic for the payments worker",
+        "Wrote the retry logic for the payments worker.",
         id="across-all-teams",
     ),
     pytest.param(
         NOTES,
         "Wrote the retry logic for the payments worker, used across the entire org",
-        "Wrote the retry logic for the payments worker",
+        "Wrote the retry logic for the payments worker.",
         id="a-widening-clause",
     ),
 ]

@@ -12,25 +12,25 @@ CASES = [
     pytest.param(
         NOTES,
         "Built the retry logic for the billing worker using React.js",
-        "Built the retry logic for the billing worker",
+        "Built the retry logic for the billing worker.",
         id="using-react-js",
     ),
     pytest.param(
         NOTES,
         "Built the retry logic with Kafka for the billing worker",
-        "Built the retry logic for the billing worker",
+        "Built the retry logic for the billing worker.",
         id="with-kafka-before-another-phrase",
     ),
     pytest.param(
         NOTES,
         "Built the retry logic for the billing worker in Python and Kafka",
-        "Built the retry logic for the billing worker in Python",
+        "Built the retry logic for the billing worker in Python.",
         id="a-member-of-a-list",
     ),
     pytest.param(
         NOTES,
         "Built the retry logic using Kafka streams for the billing worker",
-        "Built the retry logic for the billing worker",
+        "Built the retry logic for the billing worker.",
         id="no-orphan-word-left-behind",
     ),
 ]
