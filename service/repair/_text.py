@@ -43,6 +43,30 @@ PREPOSITIONS = frozenset(
 JOINERS = frozenset(["and", "or", "&", "while", "thereby", "which", "that"])
 ARTICLES = frozenset(["a", "an", "the", "its", "their", "our", "my"])
 DANGLING = PREPOSITIONS | JOINERS | ARTICLES
+# verbs that cannot end a bullet: their complement was cut ("Search pages went." from "went from 9 to 2")
+NEEDS_COMPLEMENT = frozenset(
+    {
+        "went",
+        "moved",
+        "grew",
+        "dropped",
+        "fell",
+        "rose",
+        "increased",
+        "decreased",
+        "reduced",
+        "improved",
+        "cut",
+        "got",
+        "made",
+        "became",
+        "changed",
+        "migrated",
+        "brought",
+        "took",
+    }
+)
+_EMPTY_ARROW = re.compile(r"(?:->|→)\s*(?:->|→|[.,;:]|$)|^\s*(?:->|→)")
 
 _WORD = re.compile(r"[^\s,;:()]+")
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z])")
@@ -190,14 +214,16 @@ def tidy(text: str) -> str:
 
 
 def reads_as_bullet(text: str) -> bool:
-    """Does ``text`` read as a bullet: two words or more, a capital (or a figure) first, no dangling
+    """Does ``text`` read as a bullet: three words or more, a capital (or a figure) first, no dangling
     comma, preposition or connective, balanced parentheses, no doubled punctuation?"""
     ws = words(text)
-    if len(ws) < 2:
+    if len(ws) < 3:  # "Error rate." is a stub, not a bullet
         return False
     if not (text[0].isupper() or text[0].isdigit()):
         return False
-    if ws[-1] in DANGLING or text.rstrip(".!? ").endswith((",", ";", ":", "-")):
+    if ws[-1] in DANGLING or ws[-1] in NEEDS_COMPLEMENT or text.rstrip(".!? ").endswith((",", ";", ":", "-", ">")):
+        return False
+    if _EMPTY_ARROW.search(text):  # "50% -> -> 100%": a figure cut out of a sequence
         return False
     if text.count("(") != text.count(")"):
         return False

@@ -27,7 +27,8 @@ from typing import Literal, cast
 from service.guard import BulletResult, Facts, Violation, analyse_bullet, check_bullet
 from service.guard.support import past_form, supporting_verbs
 from service.repair._text import (
-    DANGLING,
+    ARTICLES,
+    JOINERS,
     clause_drop,
     clause_is_effect,
     outer_clauses,
@@ -39,6 +40,8 @@ from service.repair._text import (
 )
 from service.repair.polish import polish
 
+# verbs that need a verb or a preposition after them ("Helped a cut in…" is no bullet)
+HELPING = frozenset({"helped", "assisted", "contributed", "participated", "collaborated"})
 MAX_ROUNDS = 8  # a bullet with more violations than this is rewritten, not repaired
 NEUTRAL_NOUNS = ("a customer", "a client", "a partner", "an internal service", "a teammate")
 HEDGES = frozenset({"~", "about", "around", "roughly", "approximately", "approx", "nearly", "almost", "over"})
@@ -126,15 +129,11 @@ def _ownership(text: str, v: Violation, facts: Facts) -> list[str]:
     past = past_form(claim) == claim.lower() if " " not in claim else True
     source_words = re.findall(r"[A-Za-z]+", input_text(facts).lower())
     rest = text[v.end :]
-    next_word = (words(rest) or [""])[0]
     for verb, following, level in supporting_verbs(text, v.start, v.end, facts):
         form = verb.lower()
         if past and " " not in form:
             form = past_form(form) or form
         form = _match_case(form, claim)
-        # a helping verb takes the input's own next verb: "Led retries for…" -> "Helped add retries for…"
-        if level <= 1 and following.isalpha() and following.lower() not in DANGLING and next_word not in DANGLING:
-            out.append(text[: v.start] + form + " " + following.lower() + rest)
         # "Led the migration of billing" -> "Helped migrate billing" when the input has the verb
         m = re.match(r"\s+the\s+([a-z]+)\s+of\s+", rest)
         if m and level <= 1:
@@ -143,7 +142,11 @@ def _ownership(text: str, v: Violation, facts: Facts) -> list[str]:
             if verb_words and len(noun) >= 5:
                 base = min(verb_words, key=len)
                 out.append(text[: v.start] + form + " " + base + " " + rest[m.end() :])
-        if level > 1 or next_word in DANGLING or " " in form:
+        # a helping verb takes the input's own next verb: "Led retries for…" -> "Helped add retries for…"
+        # ("helping with the runbook" -> "Helped with the runbook"); a helping verb alone reads badly
+        if level <= 1 and following.isalpha() and following.lower() not in ARTICLES | JOINERS:
+            out.append(text[: v.start] + form + " " + following.lower() + rest)
+        if form.lower() not in HELPING or " " in form:
             out.append(text[: v.start] + form + rest)
     return out
 
@@ -167,7 +170,7 @@ def _metric(text: str, v: Violation, facts: Facts) -> list[str]:
             for q in s.analysis.quantities:
                 shared = len(near & _context(src, q.start, q.end))
                 figure = src[q.start : q.end]
-                if q.dim != mine.dim or not shared or figure.lower() in lower:
+                if q.dim != mine.dim or not shared or figure.lower() in lower or not _close(q.value, mine.value):
                     continue  # another quantity, or a figure the bullet already states elsewhere
                 score = shared + (2 if lead and lead == words(src[max(0, q.start - 20) : q.start])[-1:] else 0)
                 hedge = re.search(r"(~|\b[A-Za-z]+\s+)$", src[max(0, q.start - 16) : q.start])
@@ -183,6 +186,19 @@ def _metric(text: str, v: Violation, facts: Facts) -> list[str]:
     return out + _drops(text, v)
 
 
+MAX_MISSTATEMENT = 3.0  # a bullet's figure within this factor of the input's may be a misstatement of it
+
+
+def _close(a: float, b: float) -> bool:
+    """Are two figures within :data:`MAX_MISSTATEMENT` of each other ("200ms" for "300ms", "45%" for
+    "40%")? Further apart ("3.5ms" for "338ms", "10%" for "75%") they are other quantities."""
+    if a == b:
+        return True
+    if a <= 0 or b <= 0:
+        return False
+    return max(a, b) / min(a, b) <= MAX_MISSTATEMENT
+
+
 def _hedged(text: str, start: int) -> bool:
     before = text[max(0, start - 16) : start].rstrip()
     return before.endswith("~") or (bool(before) and before.split()[-1].lower() in HEDGES)
@@ -191,9 +207,14 @@ def _hedged(text: str, start: int) -> bool:
 def _redacted(text: str, v: Violation, facts: Facts) -> list[str]:
     out: list[str] = []
     source = input_text(facts).lower()
+    if re.match(r"\s+[A-Za-z]", text[v.end :]):  # a modifier ("the Globex CRM import"): the term alone goes
+        out.append(text[: v.start] + text[v.end :].lstrip())
+    # "the Acme import" -> "the customer import"? no: the article goes with the term ("a customer import")
+    article = re.search(r"\b(?:the|a|an)\s+$", text[: v.start], re.IGNORECASE)
+    start = article.start() if article else v.start
     for noun in NEUTRAL_NOUNS:
         if re.search(rf"\b{re.escape(noun.split()[-1])}\b", source):
-            out.append(text[: v.start] + noun + text[v.end :])
+            out.append(text[:start] + noun + text[v.end :])
     return out + _drops(text, v)
 
 
@@ -256,9 +277,10 @@ def edits_between(bullet: str, suggestion: str, violations: tuple[Violation, ...
             continue
         start = a[i1][0] if i1 < len(a) else len(bullet)
         end = a[i2 - 1][0] + len(a[i2 - 1][1]) if i2 > i1 else start
+        polish_kind: EditKind = "polish"
         kind = next(
             (cast(EditKind, v.kind) for v in violations if v.start < max(end, start + 1) and start < v.end),
-            cast(EditKind, "polish"),
+            polish_kind,
         )
         out.append(Edit(start, end, "".join(b[j1:j2]), kind))
     return tuple(out)

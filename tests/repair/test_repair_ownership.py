@@ -28,7 +28,7 @@ CASES = [
     pytest.param(
         "helping with the on-call runbook for the search cluster",
         "Owned the on-call runbook for the search cluster",
-        "Helped the on-call runbook for the search cluster.",
+        "Helped with the on-call runbook for the search cluster.",
         id="the-notes-verb-in-the-bullets-tense",
     ),
 ]
