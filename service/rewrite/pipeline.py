@@ -434,10 +434,9 @@ def _judge(
         cited, violations = _check(text, item.sources, request)
         if violations:
             salvaged = _salvage(text, cited, item.proof_area, violations, request, attempt)
-            if salvaged is not None:
-                salvaged_key = _dedupe_key(salvaged.text)
-                if salvaged_key not in progress.accepted and len(progress.accepted) < progress.max_bullets:
-                    progress.accepted[salvaged_key] = salvaged
+            salvaged_key = "" if salvaged is None else _dedupe_key(salvaged.text)
+            if salvaged is not None and salvaged_key not in progress.accepted and not progress.done:
+                progress.accepted[salvaged_key] = salvaged
                 continue
             refused = RejectedBullet(text, cited, item.proof_area, violations)
             refused_now.append(refused)
