@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     max_reasks: int = Field(
         default=2, ge=0, description="How often the LLM is re-asked after the guard rejects its bullets."
     )
+    rewrite_repair: bool = Field(
+        default=False,
+        description="Experimental: return a refused model bullet's guard-checked repair as accepted (marked "
+        "`repaired`), and the notes' own sentences when the model gave nothing usable (marked `fallback`).",
+    )
     rewrite_timeout_s: float = Field(
         default=120.0, gt=0, description="Overall time budget of one rewrite request, in seconds."
     )

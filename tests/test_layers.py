@@ -1,7 +1,8 @@
 """Imports point one way, from the edges to the core: one package per layer, and this table says which
 layers each may import. A module outside every layer, or an import against the table, fails here.
 
-    core       service.guard, service.coach      pure: stdlib only (tests/guard, tests/coach test that)
+    core       service.guard, service.coach,     pure: stdlib only (tests/guard, tests/coach test that)
+               service.repair
     resume     service.resume                    pure readers of resume files and the edit check
     rewrite    service.rewrite (+ .llm)          the loop and the LLM edge behind its port
     contract   service.contract                  request/response models and the runs they start
@@ -22,13 +23,14 @@ from tests.purity import imported_modules
 
 SERVICE = Path(__file__).resolve().parents[1] / "service"
 
-CORE = frozenset({"guard", "coach"})
+CORE = frozenset({"guard", "coach", "repair"})
 SHARED = frozenset({"settings", "logs", "__init__"})  # ``__init__``: ``from service import __version__``
 
 # layer (a package or a top-level module of ``service``) -> the other layers it may import
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "guard": frozenset(),
     "coach": frozenset({"guard"}),
+    "repair": frozenset({"guard"}),
     "rewrite": CORE,
     "resume": CORE,
     "contract": CORE | {"rewrite", "resume", "settings"},

@@ -49,6 +49,8 @@ def _refused_lines(item: Refused) -> list[str]:
     hidden = len(item.findings) - MAX_FINDINGS_SHOWN
     if hidden > 0:
         lines.append(f"    - … and {hidden} more")
+    if item.suggestion is not None:
+        lines.append(f"    - suggestion: {escape(_clip(item.suggestion, MAX_BULLET_CHARS))}")
     return lines
 
 

@@ -23,6 +23,7 @@ class Finding:
 class Refused:
     text: str
     findings: tuple[Finding, ...]
+    suggestion: str | None = None  # the repair: the strongest true version of the bullet, when there is one
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def report_from_rewrite(result: RewriteResult, questions: Sequence[Question] = (
 def report_from_verify(response: VerifyResponse) -> Report:
     accepted = tuple(r.bullet for r in response.results if r.verdict == "accepted")
     refused = tuple(
-        Refused(r.bullet, tuple(Finding(v.kind, v.text, v.message) for v in r.violations))
+        Refused(r.bullet, tuple(Finding(v.kind, v.text, v.message) for v in r.violations), r.suggestion)
         for r in response.results
         if r.verdict == "rejected"
     )

@@ -91,6 +91,10 @@ def _refused_text(item: Refused) -> str:
             break
         lines.append(line)
         size += 1 + len(line)
+    if item.suggestion is not None:
+        line = "    ✎ " + escape_clipped(f"suggestion: {item.suggestion}", MAX_FINDING_CHARS)
+        if size + 1 + len(line) + reserve <= MAX_SECTION_CHARS:
+            lines.append(line)
     return "\n".join(lines)
 
 

@@ -32,6 +32,7 @@ from service.contract.coach import (
 )
 from service.contract.models import (
     BulletResultOut,
+    EditOut,
     VerifyRequest,
     VerifyResponse,
     WarningOut,
@@ -113,6 +114,16 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         default=[],
         metavar="TERM",
         help="a term that must not appear in any bullet (repeatable)",
+    )
+    verify.add_argument(
+        "--fix",
+        action="store_true",
+        help="print each bullet's suggestion: the true repair of a rejected bullet, the polish of an accepted one",
+    )
+    verify.add_argument(
+        "--write",
+        action="store_true",
+        help="with --fix: write the suggestions back to BULLETS_FILE (markers and blank lines kept)",
     )
     verify.add_argument(
         "bullets_file",
@@ -292,13 +303,56 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     except InputError as exc:
         print(f"bulletguard verify: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.write and (not args.fix or args.bullets_file == "-"):
+        print("bulletguard verify: --write needs --fix and a bullets file (not stdin)", file=sys.stderr)
+        return EXIT_USAGE
     response = run_verify(request)
     if args.json:
         print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
-        _print_report(response, sys.stdout)
+        _print_report(response, sys.stdout, fix=args.fix)
+    if args.write:
+        path = Path(args.bullets_file)
+        path.write_text(write_back(_read_text(path, "bullets"), response), encoding="utf-8")
+        unfixed = sum(r.verdict == "rejected" and r.suggestion is None for r in response.results)
+        written = sum(r.suggestion is not None for r in response.results)
+        print(f"wrote {written} suggestion(s) to {path}; {unfixed} rejected bullet(s) have none", file=sys.stdout)
+        return EXIT_REJECTED if unfixed else EXIT_OK
     rejected = any(result.verdict == "rejected" for result in response.results)
     return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def write_back(text: str, response: VerifyResponse) -> str:
+    """The bullets file with each bullet that has a suggestion replaced by it; list markers, blank lines
+    and bullets without a suggestion stay as they were."""
+    results = iter(response.results)
+    lines: list[str] = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        bullet = _BULLET_MARKER.sub("", body.strip(), count=1).strip()
+        if bullet:
+            result = next(results)
+            if result.suggestion is not None:
+                at = body.index(bullet)
+                line = body[:at] + result.suggestion + body[at + len(bullet) :] + line[len(body) :]
+        lines.append(line)
+    return "".join(lines)
+
+
+def diff_line(bullet: str, edits: Sequence[EditOut]) -> str:
+    """The bullet with its edits marked inline: ``[-removed-]{+added+}``."""
+    out: list[str] = []
+    at = 0
+    for e in sorted(edits, key=lambda e: e.start):
+        out.append(bullet[at : e.start])
+        removed = bullet[e.start : e.end]
+        if removed.strip():
+            out.append(f"[-{removed.rstrip()}-]" + removed[len(removed.rstrip()) :])
+        if e.replacement.strip():
+            out.append(f"{{+{e.replacement.rstrip()}+}}" + e.replacement[len(e.replacement.rstrip()) :])
+        at = e.end
+    out.append(bullet[at:])
+    return "".join(out)
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -380,9 +434,20 @@ def render_result(index: int, result: BulletResultOut) -> str:
     return "\n".join(lines)
 
 
-def _print_report(response: VerifyResponse, out: TextIO) -> None:
+def render_suggestion(result: BulletResultOut) -> str:
+    """The ``--fix`` lines of one result: the suggestion, and the edits as an inline diff."""
+    if result.suggestion is None:
+        if result.verdict == "rejected":
+            return "      suggestion: none (no true version of this bullet can be made from its words)"
+        return "      suggestion: none (already polished)"
+    return f"      suggestion: {result.suggestion}\n      diff: {diff_line(result.bullet, result.edits)}"
+
+
+def _print_report(response: VerifyResponse, out: TextIO, *, fix: bool = False) -> None:
     for index, result in enumerate(response.results, start=1):
         print(render_result(index, result), file=out)
+        if fix:
+            print(render_suggestion(result), file=out)
     rejected = sum(result.verdict == "rejected" for result in response.results)
     total = len(response.results)
     print(f"\n{total} bullet(s): {total - rejected} accepted, {rejected} rejected", file=out)

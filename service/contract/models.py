@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from service.coach import LintWarning
 from service.guard import BulletResult, EvidenceItem
+from service.repair import Edit
 from service.settings import Settings
 
 EVIDENCE_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
@@ -129,6 +130,19 @@ class WarningOut(BaseModel):
         return cls(code=w.code, text=w.text, start=w.start, end=w.end, message=w.message, fix=w.fix)
 
 
+EditKindOut = Literal["metric", "tool", "ownership", "scope", "outcome", "redacted", "source", "polish"]
+
+
+class EditOut(BaseModel):
+    """One word-level change of a suggestion: `bullet[start:end]` becomes `replacement`. Applied from the
+    last to the first, the edits turn the bullet into the suggestion."""
+
+    start: int = Field(ge=0, description="Start offset (inclusive) in the bullet, in characters.")
+    end: int = Field(ge=0, description="End offset (exclusive) in the bullet, in characters.")
+    replacement: str = Field(description="The text that takes the place of `bullet[start:end]` (may be empty).")
+    kind: EditKindOut = Field(description="The kind of violation the edit mends, or `polish`.")
+
+
 class BulletResultOut(BaseModel):
     """The guard's verdict on one bullet."""
 
@@ -138,10 +152,29 @@ class BulletResultOut(BaseModel):
     warnings: list[WarningOut] = Field(
         default_factory=list, description="Weak-bullet lint (non-blocking; never changes the verdict)."
     )
+    suggestion: str | None = Field(
+        default=None,
+        description=(
+            "For a rejected bullet: the strongest true version of it (accepted by the guard against the same "
+            "input, made of the bullet's and the input's words), or null when none can be made. For an "
+            "accepted bullet: the bullet polished, or null when polish changes nothing."
+        ),
+    )
+    edits: list[EditOut] = Field(
+        default_factory=list, description="The word-level edits that make `suggestion` from `bullet`."
+    )
 
     @classmethod
-    def from_result(cls, result: BulletResult, warnings: Sequence[LintWarning] = ()) -> BulletResultOut:
+    def from_result(
+        cls,
+        result: BulletResult,
+        warnings: Sequence[LintWarning] = (),
+        suggestion: str | None = None,
+        edits: Sequence[Edit] = (),
+    ) -> BulletResultOut:
         return cls(
+            suggestion=suggestion,
+            edits=[EditOut(start=e.start, end=e.end, replacement=e.replacement, kind=e.kind) for e in edits],
             bullet=result.bullet,
             verdict=result.verdict,
             violations=[

@@ -7,7 +7,7 @@ the output reuses its violation model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,7 @@ from service.contract.models import (
     evidence_items,
     limit_errors,
 )
+from service.guard import Violation
 from service.rewrite.pipeline import NOTES_SOURCE, RejectedBullet, RewriteResult
 from service.rewrite.reply import ProofArea
 from service.settings import Settings
@@ -118,11 +119,30 @@ class _BulletBase(BaseModel):
     proof_area: ProofArea = Field(description="What the bullet proves to a reader of backend resumes.")
 
 
+def _violations_out(violations: Sequence[Violation]) -> list[ViolationOut]:
+    return [
+        ViolationOut(kind=v.kind, text=v.text, start=v.start, end=v.end, message=v.message, hint=v.hint)
+        for v in violations
+    ]
+
+
 class BulletOut(_BulletBase):
-    """An accepted bullet: the guard found nothing in it the input does not support."""
+    """An accepted bullet, polished: the guard found nothing in it the input does not support."""
 
     warnings: list[WarningOut] = Field(
         default_factory=list, description="Weak-bullet lint (non-blocking: the bullet is accepted)."
+    )
+    origin: Literal["model", "repaired", "fallback"] = Field(
+        default="model",
+        description=(
+            "`model`: written by the model. `repaired`: the model's bullet was refused and the repair made it "
+            "true (`original` and `original_violations` say what it was). `fallback`: the model gave nothing "
+            "usable, and this is a sentence of the notes themselves."
+        ),
+    )
+    original: str | None = Field(default=None, description="For a `repaired` bullet: the model's refused bullet.")
+    original_violations: list[ViolationOut] = Field(
+        default_factory=list, description="For a `repaired` bullet: why the model's bullet was refused."
     )
 
 
@@ -143,10 +163,7 @@ class RejectedBulletOut(_BulletBase):
             text=bullet.text,
             sources=list(bullet.sources),
             proof_area=bullet.proof_area,
-            violations=[
-                ViolationOut(kind=v.kind, text=v.text, start=v.start, end=v.end, message=v.message, hint=v.hint)
-                for v in bullet.violations
-            ],
+            violations=_violations_out(bullet.violations),
         )
 
 
@@ -204,6 +221,9 @@ class RewriteResponse(BaseModel):
                     sources=list(b.sources),
                     proof_area=b.proof_area,
                     warnings=[WarningOut.from_warning(w) for w in lint_bullet(b.text)],
+                    origin=b.origin,
+                    original=b.original,
+                    original_violations=_violations_out(b.original_violations),
                 )
                 for b in result.bullets
             ],

@@ -75,4 +75,6 @@ async def run_rewrite(
         posting_terms=posting_terms,
         facts=reading.facts,
         max_bullet_chars=settings.max_bullet_chars,
+        salvage=settings.rewrite_repair,
+        fallback=settings.rewrite_repair,
     )

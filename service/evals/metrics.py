@@ -2,7 +2,9 @@
 
 Per run (:func:`run_outcome`):
 
-* accepted bullets, on the first attempt and after re-asks; bullets proposed (accepted + refused);
+* accepted bullets by origin: written by the model on the first attempt or after re-asks, ``repaired``
+  (a refused model bullet the repair made true) and ``fallback`` (a sentence of the notes, when the
+  model gave nothing usable), each counted apart; bullets proposed (accepted + refused);
 * violations the guard caught, by kind (the *invention pressure* the model puts on the guard);
 * fact coverage: the share of the input's figures and named technologies (``extract_facts``:
   ``quantities``, ``tech_names``) that some accepted bullet keeps; None when the input has none;
@@ -11,7 +13,9 @@ Per run (:func:`run_outcome`):
 
 Per prompt/model (:func:`group_metrics`) and per case (:func:`case_metrics`): the same, aggregated;
 ``acceptance`` is the share of runs with at least one accepted bullet; ``coverage`` the mean coverage of
-runs whose input has facts; ``expectations`` the share of runs that pass; with ``--repeat n`` a case
+runs whose input has facts; both count the model's and the repaired bullets, never fallbacks (those
+are in ``acceptance_with_fallback`` and ``coverage_with_fallback``); forbidden claims are looked for in
+every returned bullet, fallbacks too; ``expectations`` the share of runs that pass; with ``--repeat n`` a case
 passes k-of-n when at least k of its n runs pass.
 """
 
@@ -42,8 +46,8 @@ class ForbiddenHit:
 
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
-    accepted: int
-    accepted_first: int
+    accepted: int  # the model's bullets and the repaired ones (not fallbacks)
+    accepted_first: int  # the model's, as written on the first attempt
     proposed: int
     proposed_first: int
     violations_by_kind: Mapping[str, int]
@@ -54,6 +58,9 @@ class RunOutcome:
     forbidden: tuple[ForbiddenHit, ...]
     min_accepted_met: bool
     passed: bool
+    repaired: int = 0
+    fallback: int = 0
+    coverage_with_fallback: float | None = None
 
     @property
     def coverage(self) -> float | None:
@@ -97,22 +104,35 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def run_outcome(case: Case, record: RunRecord) -> RunOutcome:
-    texts = [b.text for b in record.accepted]
+def _kept_facts(facts: Sequence[Any], texts: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     kept_keys = frozenset().union(*(fact_keys(t) for t in texts)) if texts else frozenset()
-    facts = input_facts(case.notes, case.evidence)
     kept = tuple(f.label for f in facts if not f.keys.isdisjoint(kept_keys))
     missing = tuple(f.label for f in facts if f.keys.isdisjoint(kept_keys))
+    return kept, missing
+
+
+def run_outcome(case: Case, record: RunRecord) -> RunOutcome:
+    own = [b for b in record.accepted if b.origin != "fallback"]  # the model's and the repaired
+    texts = [b.text for b in own]
+    every = [b.text for b in record.accepted]
+    facts = input_facts(case.notes, case.evidence)
+    kept, missing = _kept_facts(facts, texts)
+    kept_all, missing_all = _kept_facts(facts, every)
     keep_found = tuple(k for k in case.expect.keep if any(mentions(t, k) for t in texts))
     keep_missing = tuple(k for k in case.expect.keep if k not in keep_found)
-    forbidden = tuple(ForbiddenHit(c, t) for c in case.expect.forbid for t in texts if mentions(t, c))
+    forbidden = tuple(ForbiddenHit(c, t) for c in case.expect.forbid for t in every if mentions(t, c))
     min_met = len(texts) >= case.expect.min_accepted
     by_kind = Counter(v.kind for v in violations_of(record.rejected))
+    by_kind.update(v.kind for b in own if b.origin == "repaired" for v in b.violations)
+    total_all = len(kept_all) + len(missing_all)
     return RunOutcome(
+        repaired=sum(b.origin == "repaired" for b in own),
+        fallback=len(every) - len(own),
+        coverage_with_fallback=len(kept_all) / total_all if total_all else None,
         accepted=len(texts),
-        accepted_first=sum(b.attempt == 1 for b in record.accepted),
+        accepted_first=sum(b.attempt == 1 and b.origin == "model" for b in own),
         proposed=len(texts) + len(record.rejected),
-        proposed_first=sum(b.attempt == 1 for b in (*record.accepted, *record.rejected)),
+        proposed_first=sum(b.attempt == 1 for b in (*own, *record.rejected)),
         violations_by_kind={k: by_kind.get(k, 0) for k in KINDS},
         facts_kept=kept,
         facts_missing=missing,
@@ -148,6 +168,7 @@ def group_metrics(scored: Sequence[Scored], *, repeat: int, k: int) -> dict[str,
     attempts = sum(r.attempts for r in records)
     accepted = sum(o.accepted for o in outcomes)
     accepted_first = sum(o.accepted_first for o in outcomes)
+    repaired = sum(o.repaired for o in outcomes)
     proposed = sum(o.proposed for o in outcomes)
     keep_total = sum(len(o.keep_found) + len(o.keep_missing) for o in outcomes)
     costs = [r.cost_usd for r in records]
@@ -157,8 +178,11 @@ def group_metrics(scored: Sequence[Scored], *, repeat: int, k: int) -> dict[str,
         "errors": sum(r.error is not None for r in records),
         "acceptance": _round(_ratio(sum(o.accepted > 0 for o in outcomes), runs)),
         "bullets_accepted": accepted,
+        "acceptance_with_fallback": _round(_ratio(sum(o.accepted + o.fallback > 0 for o in outcomes), runs)),
         "bullets_accepted_first_attempt": accepted_first,
-        "bullets_accepted_after_reask": accepted - accepted_first,
+        "bullets_accepted_after_reask": accepted - accepted_first - repaired,
+        "bullets_repaired": repaired,
+        "bullets_fallback": sum(o.fallback for o in outcomes),
         "bullets_proposed": proposed,
         "bullet_acceptance_rate": _round(_ratio(accepted, proposed)),
         "first_attempt_acceptance_rate": _round(_ratio(accepted_first, sum(o.proposed_first for o in outcomes))),
@@ -167,6 +191,7 @@ def group_metrics(scored: Sequence[Scored], *, repeat: int, k: int) -> dict[str,
         "violations_by_kind": by_kind,
         "violations_by_kind_per_run": {kind: _round(_ratio(n, runs)) for kind, n in by_kind.items()},
         "coverage": _round(_mean(o.coverage for o in outcomes)),
+        "coverage_with_fallback": _round(_mean(o.coverage_with_fallback for o in outcomes)),
         "expectations": _round(_ratio(sum(o.passed for o in outcomes), runs)),
         "keep_rate": _round(_ratio(sum(len(o.keep_found) for o in outcomes), keep_total)),
         "forbidden_slips": sum(len(o.forbidden) for o in outcomes),
@@ -204,6 +229,8 @@ def case_metrics(scored: Sequence[Scored], *, k: int) -> dict[str, Any]:
         "passed": passes >= k,
         "acceptance": _round(_ratio(sum(o.accepted > 0 for o in outcomes), len(outcomes))),
         "bullets_accepted": sum(o.accepted for o in outcomes),
+        "bullets_repaired": sum(o.repaired for o in outcomes),
+        "bullets_fallback": sum(o.fallback for o in outcomes),
         "coverage": _round(_mean(o.coverage for o in outcomes)),
         "violations_by_kind": _violation_totals(outcomes),
         "forbidden": sorted({h.claim for o in outcomes for h in o.forbidden}),

@@ -31,13 +31,17 @@ class ViolationRecord:
 
 @dataclass(frozen=True, slots=True)
 class BulletRecord:
-    """A bullet the model proposed; ``attempt`` is the 1-based call whose reply first held it."""
+    """A bullet the model proposed; ``attempt`` is the 1-based call whose reply first held it (0 for a
+    fallback). ``origin`` (accepted bullets): ``model``, ``repaired`` (``original`` is the model's refused
+    bullet) or ``fallback`` (a sentence of the notes)."""
 
     text: str
     attempt: int
     proof_area: str
     sources: tuple[str, ...] = ()
     violations: tuple[ViolationRecord, ...] = ()
+    origin: str = "model"
+    original: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -48,6 +52,10 @@ class BulletRecord:
         }
         if self.violations:
             out["violations"] = [v.as_dict() for v in self.violations]
+        if self.origin != "model":
+            out["origin"] = self.origin
+        if self.original is not None:
+            out["original"] = self.original
         return out
 
     @classmethod
@@ -58,6 +66,8 @@ class BulletRecord:
             proof_area=str(data["proof_area"]),
             sources=tuple(str(s) for s in data.get("sources", ())),
             violations=tuple(ViolationRecord.from_dict(v) for v in data.get("violations", ())),
+            origin=str(data.get("origin", "model")),
+            original=None if data.get("original") is None else str(data["original"]),
         )
 
 

@@ -18,6 +18,7 @@ from service.evals.matching import input_facts
 from service.evals.metrics import KINDS, Scored, case_metrics, group_metrics, run_outcome
 from service.evals.records import RunRecord
 from service.evals.runner import EvalConfig
+from service.repair import edits_between
 
 REPORT_FORMAT = "bulletguard-eval/1"
 REPORT_SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
@@ -148,7 +149,9 @@ def _summary_cells(m: Mapping[str, Any]) -> list[str]:
         percent(m["coverage"]),
         percent(m["expectations"]),
         f"{percent(m['case_pass_rate'])} ({m.get('pass_k', 1)}-of-{m.get('repeat', 1)})",
-        f"{m['bullets_accepted']} ({m['bullets_accepted_first_attempt']} + {m['bullets_accepted_after_reask']})",
+        f"{m['bullets_accepted']} ({m['bullets_accepted_first_attempt']} + {m['bullets_accepted_after_reask']}"
+        f" + {m.get('bullets_repaired', 0)})",
+        str(m.get("bullets_fallback", 0)),
         percent(m["bullet_acceptance_rate"]),
         _num(m["violations_per_run"]),
         str(m["forbidden_slips"]),
@@ -166,7 +169,8 @@ _SUMMARY_HEADERS = (
     "coverage",
     "expectations",
     "case pass",
-    "accepted (1st + re-ask)",
+    "accepted (1st + re-ask + repaired)",
+    "fallback (notes)",
     "bullet accept rate",
     "violations/run",
     "forbidden slips",
@@ -294,6 +298,8 @@ pre.notes { white-space: pre-wrap; background: var(--bg2); padding: 8px; border-
 ul.bullets { margin: 4px 0 8px; padding-left: 18px; }
 li.accepted::marker { color: var(--ok); } li.rejected { color: #2d3748; } li.rejected::marker { color: var(--bad); }
 mark { background: #fed7d7; color: inherit; border-bottom: 2px solid var(--bad); padding: 0 1px; }
+del { background: #fed7d7; text-decoration: line-through; }
+ins { background: #c6f6d5; text-decoration: none; }
 .tag { display: inline-block; font-size: 11px; border-radius: 3px; padding: 0 5px; margin-left: 4px;
        background: var(--line); color: var(--muted); font-weight: normal; }
 .why { color: var(--muted); font-size: 12px; }
@@ -387,6 +393,35 @@ def highlight(text: str, violations: Sequence[Mapping[str, Any]]) -> str:
     return "".join(out)
 
 
+def diff_html(before: str, after: str) -> str:
+    """The word-level edits from ``before`` to ``after``, escaped: ``<del>`` removed, ``<ins>`` added."""
+    out: list[str] = []
+    cursor = 0
+    for e in edits_between(before, after):
+        out.append(_e(before[cursor : e.start]))
+        if e.end > e.start:
+            out.append(f"<del>{_e(before[e.start : e.end])}</del>")
+        if e.replacement:
+            out.append(f"<ins>{_e(e.replacement)}</ins>")
+        cursor = e.end
+    out.append(_e(before[cursor:]))
+    return "".join(out)
+
+
+def _accepted_html(b: Mapping[str, Any]) -> str:
+    origin = b.get("origin", "model")
+    if origin == "repaired" and b.get("original"):
+        kinds = ", ".join(sorted({str(v["kind"]) for v in b.get("violations", [])}))
+        return (
+            f'<li class="accepted repaired">{diff_html(str(b["original"]), str(b["text"]))}'
+            f'<span class="tag">repaired: {_e(kinds)}</span><span class="tag">attempt {int(b["attempt"])}</span></li>'
+        )
+    if origin == "fallback":
+        tag = '<span class="tag">fallback: a sentence of the notes</span>'
+        return f'<li class="accepted fallback">{_e(b["text"])}{tag}</li>'
+    return f'<li class="accepted">{_e(b["text"])}<span class="tag">attempt {int(b["attempt"])}</span></li>'
+
+
 def _run_html(run: Mapping[str, Any], repeat: int) -> str:
     parts: list[str] = []
     if repeat > 1:
@@ -394,10 +429,7 @@ def _run_html(run: Mapping[str, Any], repeat: int) -> str:
         parts.append(f'<div class="why">run {run["repeat"]}: <span class="{verdict}">{verdict}</span></div>')
     if run["error"]:
         parts.append(f'<div class="err">error: {_e(run["error"])}</div>')
-    items = [
-        f'<li class="accepted">{_e(b["text"])}<span class="tag">attempt {int(b["attempt"])}</span></li>'
-        for b in run["accepted"]
-    ]
+    items = [_accepted_html(b) for b in run["accepted"]]
     for b in run["rejected"]:
         violations = b.get("violations", [])
         unplaced = [v for v in violations if int(v["end"]) <= int(v["start"])]

@@ -98,7 +98,11 @@ def _reply_keys(calls: Sequence[CallLog]) -> list[set[str]]:
     return out
 
 
-def _attempt_of(text: str, reply_keys: Sequence[set[str]]) -> int:
+def _attempt_of(text: str, reply_keys: Sequence[set[str]], known: int = 0) -> int:
+    """The call whose reply first held ``text``: ``known`` when the pipeline says (a polished bullet no
+    longer equals the reply's text), else found among the replies."""
+    if known > 0:
+        return known
     key = _dedupe_key(_clean_text(text))
     for attempt, keys in enumerate(reply_keys, 1):
         if key in keys:
@@ -124,7 +128,16 @@ def _record(job: _Job, result: RewriteResult, calls: Sequence[CallLog]) -> RunRe
     keys = _reply_keys(calls)
     return RunRecord(
         accepted=tuple(
-            BulletRecord(b.text, _attempt_of(b.text, keys), b.proof_area, b.sources) for b in result.bullets
+            BulletRecord(
+                b.text,
+                b.attempt if b.origin != "model" else _attempt_of(b.text, keys, b.attempt),
+                b.proof_area,
+                b.sources,
+                tuple(ViolationRecord(v.kind, v.text, v.start, v.end, v.message) for v in b.original_violations),
+                origin=b.origin,
+                original=b.original,
+            )
+            for b in result.bullets
         ),
         rejected=tuple(
             BulletRecord(

@@ -278,9 +278,29 @@ def check_bullet(bullet: str, facts: Facts, analysis: Analysis | None = None) ->
         ]
     if len(violations) > 1:
         violations.sort(key=_order)
+        violations = _without_nested(violations)
     if a.tokens.text != bullet:  # read with plain spaces (see ``plain``): quote the bullet as written
         violations = [replace(v, text=bullet[v.start : v.end]) for v in violations]
     return BulletResult(bullet=bullet, violations=tuple(violations))
+
+
+def _without_nested(violations: list[Violation]) -> list[Violation]:
+    """``violations`` (in offset order) without one that lies inside another of the same kind ("all" inside
+    "across all services"): the wider span says it, and spans of one kind never overlap for a reader."""
+    kept: list[Violation] = []
+    widest: dict[str, int] = {}  # kind -> furthest end among the kept violations of that kind
+    for v in sorted(violations, key=_widest_first):
+        if widest.get(v.kind, -1) >= v.end:
+            continue
+        kept.append(v)
+        widest[v.kind] = max(widest.get(v.kind, -1), v.end)
+    if len(kept) < len(violations):
+        kept.sort(key=_order)
+    return kept
+
+
+def _widest_first(v: Violation) -> tuple[int, int]:
+    return (v.start, -v.end)
 
 
 def verify(

@@ -16,16 +16,23 @@ Steps, per request:
    here against the file's schema (JSON Schema and pydantic): a server may ignore it.
 4. Every bullet is checked by the guard against the *original* (unmasked) inputs; the guard also
    refuses placeholders. Bullets citing a source id that is not in the request are refused too.
-5. While fewer than ``max_bullets`` distinct bullets are accepted, the model is re-asked at most
+5. A refused bullet whose violations are all the guard's is handed to the repair
+   (:mod:`service.repair`): when its suggestion keeps at least :data:`REPAIR_MIN_KEPT` of the bullet's
+   substance and is grounded, it is accepted as ``repaired``, the original and its violations beside it.
+   Every accepted bullet is polished (the verdict never changes).
+6. While fewer than ``max_bullets`` distinct bullets are accepted, the model is re-asked at most
    ``max_reasks`` times. A re-ask is the original messages plus one assistant message (the last reply)
    and one user message (the last attempt's refused bullets with the guard's messages, or its format
    errors): the prompt never grows with the number of attempts.
+7. When no attempt gave a usable bullet, the notes' own sentences that state work (polished, accepted
+   by the guard and grounded) are returned as ``fallback`` bullets, counted apart from model bullets.
 
 :func:`rewrite` reads as these steps: :func:`_prepare` (mask, build the prompt and schema), then per
 attempt :func:`_ask` (within the budget), :func:`_judge` (parse and validate, guard and ground each
 bullet) and :func:`_retry_tail` (the feedback of a re-ask), and :func:`_finish` (the result).
 
-Nothing is ever made up when the model fails: a result may have no bullets, with the reasons in
+Nothing is ever made up when the model fails: a result may have no bullets (or only the notes' own
+sentences), with the reasons in
 ``rejected`` and ``reply_errors``. Logs carry counts and ids only, never note, evidence or bullet text.
 """
 
@@ -37,12 +44,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from anyio import to_thread
 
-from service.guard import EvidenceItem, Facts, Violation, check_bullet, extract_facts
+from service.guard import EvidenceItem, Facts, Violation, analyse_bullet, check_bullet, extract_facts
+from service.repair import note_sentences, polish, repair
 from service.rewrite.grounding import Grounding
 from service.rewrite.llm.errors import LLMTimeout
 from service.rewrite.masking import Masker
@@ -58,17 +66,35 @@ NOTES_SOURCE = "notes"
 _MAX_ECHO_CHARS = 1500  # the last reply, repeated as the assistant message
 _MAX_FEEDBACK_TEXT_CHARS = 200  # a refused bullet's text in the feedback
 _MAX_VIOLATIONS_PER_BULLET = 3
+# A repair is accepted in place of a re-ask when it keeps at least this share of the bullet's substance
+# (its content words outside the refused spans and the clauses holding them): "Led the migration of
+# billing to PostgreSQL using Kafka, improving engagement by 45%" -> "Helped migrate billing to
+# PostgreSQL" keeps 3 of 4 (0.75); a bullet cut to its verb and one noun keeps too little to stand.
+REPAIR_MIN_KEPT = 0.5
+_GUARD_KINDS = frozenset({"metric", "tool", "ownership", "scope", "outcome", "redacted"})
 
 
 # --------------------------------------------------------------------------------------------------
 # Result
 
 
+BulletOrigin = Literal["model", "repaired", "fallback"]
+
+
 @dataclass(frozen=True, slots=True)
 class Bullet:
+    """An accepted bullet, polished. ``origin``: written by the model (``model``), a refused model bullet
+    the repair salvaged (``repaired``: ``original`` and ``original_violations`` say what it was), or a
+    sentence of the notes when the model gave nothing usable (``fallback``). ``attempt``: the 1-based
+    call whose reply held it (0 for a fallback)."""
+
     text: str
     sources: tuple[str, ...]
     proof_area: ProofArea
+    origin: BulletOrigin = "model"
+    attempt: int = 1
+    original: str | None = None
+    original_violations: tuple[Violation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +248,8 @@ async def rewrite(
     posting_terms: Sequence[tuple[str, str]] = (),
     facts: Facts | None = None,
     max_bullet_chars: int = 1_000,
+    salvage: bool = False,
+    fallback: bool = False,
 ) -> RewriteResult:
     """Turn notes into at most ``max_bullets`` guarded resume bullets.
 
@@ -241,12 +269,16 @@ async def rewrite(
 
     The guard's work (reading the input, checking each reply's bullets) runs in a worker thread, so a big
     request does not stall the event loop and the other requests on it.
+
+    ``salvage``: repair refused bullets (step 5); ``fallback``: the notes' own sentences when nothing
+    usable came back (step 7). Both off by default (the service's ``BULLETGUARD_REWRITE_REPAIR`` turns them on):
+    off, the loop only re-asks.
     """
     _check_arguments(evidence, max_bullets, max_reasks)
     version = prompt_version or latest_prompt_version(prompts_dir)
     template = load_prompt(version, prompts_dir)
     request = await to_thread.run_sync(  # mask, build the prompt: CPU work, off the event loop
-        _prepare, template, notes, evidence, redact, max_bullets, posting_terms, facts, max_bullet_chars
+        _prepare, template, notes, evidence, redact, max_bullets, posting_terms, facts, max_bullet_chars, salvage
     )
     progress = _Progress(max_bullets, model)
     budget = _Budget(budget_s, time.monotonic())
@@ -264,6 +296,8 @@ async def rewrite(
             break
         retry_tail = _retry_tail(reply, errors, refused_now, progress, request.masker)  # feedback for a re-ask
 
+    if fallback:
+        _fallback(progress, request)  # only when nothing usable came back
     return _finish(progress, version)
 
 
@@ -284,11 +318,13 @@ class _Request:
 
     messages: tuple[dict[str, str], ...]
     schema: dict[str, Any]
+    notes: str
     facts: Facts
     grounding: Grounding
     masker: Masker
     sources: _Sources
     max_bullet_chars: int
+    salvage: bool = True
 
 
 def _prepare(
@@ -300,6 +336,7 @@ def _prepare(
     posting_terms: Sequence[tuple[str, str]],
     facts: Facts | None = None,
     max_bullet_chars: int = 1_000,
+    salvage: bool = True,
 ) -> _Request:
     if facts is None:
         facts = extract_facts(notes, evidence, redact)  # the ORIGINAL inputs: the guard's truth
@@ -316,7 +353,7 @@ def _prepare(
     }
     messages = _prompt_messages(template, values)
     schema = request_schema(list(sources.shown))
-    return _Request(messages, schema, facts, grounding, masker, sources, max_bullet_chars)
+    return _Request(messages, schema, notes, facts, grounding, masker, sources, max_bullet_chars, salvage)
 
 
 def _redacted_aliases(facts: Facts, masker: Masker) -> list[tuple[str, str]]:
@@ -419,6 +456,7 @@ def _judge(
         progress.reply_errors = errors
         return parsed, errors, refused_now
     progress.schema_valid += 1
+    attempt = len(progress.replies)
     for item in parsed.bullets:
         text = _clean_text(item.text)
         key = _dedupe_key(text)
@@ -426,12 +464,36 @@ def _judge(
             continue
         cited, violations = _check(text, item.sources, request)
         if violations:
+            salvaged = _salvage(text, cited, item.proof_area, violations, request, attempt)
+            salvaged_key = "" if salvaged is None else _dedupe_key(salvaged.text)
+            if salvaged is not None and salvaged_key not in progress.accepted and not progress.done:
+                progress.accepted[salvaged_key] = salvaged
+                continue
             refused = RejectedBullet(text, cited, item.proof_area, violations)
             refused_now.append(refused)
             progress.rejected.setdefault(key, refused)
         elif len(progress.accepted) < progress.max_bullets:
-            progress.accepted[key] = Bullet(text, cited, item.proof_area)
+            polished = polish(text, request.facts)
+            progress.accepted[key] = Bullet(polished, cited, item.proof_area, attempt=attempt)
     return parsed, errors, refused_now
+
+
+def _salvage(
+    text: str,
+    cited: tuple[str, ...],
+    proof_area: ProofArea,
+    violations: tuple[Violation, ...],
+    request: _Request,
+    attempt: int,
+) -> Bullet | None:
+    """A refused bullet repaired (see step 5), or ``None``: a cited id that is not a source, a bullet
+    resting on no source, or a repair that keeps too little of it, is not salvaged."""
+    if not request.salvage or not cited or any(v.kind not in _GUARD_KINDS for v in violations):
+        return None
+    fix = repair(text, request.facts)
+    if fix is None or fix.kept < REPAIR_MIN_KEPT or request.grounding.check(fix.suggestion):
+        return None
+    return Bullet(fix.suggestion, cited, proof_area, "repaired", attempt, text, violations)
 
 
 def _check(text: str, cited_ids: Sequence[str], request: _Request) -> tuple[tuple[str, ...], tuple[Violation, ...]]:
@@ -479,6 +541,21 @@ def _retry_tail(
     ]
 
 
+def _states_figures(text: str) -> bool:
+    """Does ``text`` state a figure (a fallback sentence with one proves performance, else ownership)?"""
+    return bool(analyse_bullet(text).quantities)
+
+
+def _fallback(progress: _Progress, request: _Request) -> None:
+    """Step 7: the notes' own sentences, when the model gave no usable bullet."""
+    if progress.accepted:
+        return
+    for text in note_sentences(request.notes, request.facts, progress.max_bullets):
+        if not request.grounding.check(text):
+            area: ProofArea = "performance" if _states_figures(text) else "ownership"
+            progress.accepted[_dedupe_key(text)] = Bullet(text, (NOTES_SOURCE,), area, "fallback", 0)
+
+
 def _finish(progress: _Progress, version: str) -> RewriteResult:
     result = RewriteResult(
         bullets=tuple(progress.accepted.values()),
@@ -495,6 +572,8 @@ def _finish(progress: _Progress, version: str) -> RewriteResult:
         attempts=result.attempts,
         schema_valid_attempts=result.schema_valid_attempts,
         n_accepted=len(result.bullets),
+        n_repaired=sum(b.origin == "repaired" for b in result.bullets),
+        n_fallback=sum(b.origin == "fallback" for b in result.bullets),
         n_rejected=len(result.rejected),
         prompt_version=version,
         prompt_tokens=result.usage.prompt_tokens,

@@ -162,6 +162,22 @@ def test_report_from_verify() -> None:
     assert {f.kind for f in got.refused[0].findings} >= {"ownership", "metric"}
 
 
+def test_replies_to_verify_show_the_repairs() -> None:
+    response = run_verify(
+        VerifyRequest(
+            notes="helped debug a memory leak in the notification worker",
+            bullets=["Led the debugging of a memory leak in the notification worker using Kafka."],
+        )
+    )
+
+    got = report_from_verify(response)
+
+    (refused,) = got.refused
+    assert refused.suggestion == "Helped debug a memory leak in the notification worker."
+    assert "suggestion: Helped debug a memory leak" in "\n".join(mrkdwn_texts(_slack.render_report(got)))
+    assert "suggestion: Helped debug a memory leak" in _mattermost.render_report(got)["text"]
+
+
 # --- Mattermost ----------------------------------------------------------------------------------
 
 

@@ -56,8 +56,8 @@ def test_happy_path(rewrite_client: Callable[..., tuple[TestClient, FakeLLM]]) -
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["bullets"] == [
-        {"text": ACCEPTED_BULLET, "sources": ["notes"], "proof_area": "reliability", "warnings": []},
-        {"text": RUNBOOK_BULLET, "sources": ["PR-1423"], "proof_area": "ownership", "warnings": []},
+        {"text": ACCEPTED_BULLET, "sources": ["notes"], "proof_area": "reliability", "warnings": [], **MODEL},
+        {"text": RUNBOOK_BULLET, "sources": ["PR-1423"], "proof_area": "ownership", "warnings": [], **MODEL},
     ]
     (rejected,) = data["rejected"]
     assert rejected["text"] == REJECTED_BULLET
@@ -88,6 +88,9 @@ def test_options_reach_the_model(rewrite_client: Callable[..., tuple[TestClient,
     assert "Dana" not in call.text
 
 
+MODEL = {"origin": "model", "original": None, "original_violations": []}
+
+
 def test_all_refused_gives_empty_bullets_with_reasons(
     rewrite_client: Callable[..., tuple[TestClient, FakeLLM]],
 ) -> None:
@@ -97,7 +100,7 @@ def test_all_refused_gives_empty_bullets_with_reasons(
 
     assert response.status_code == 200
     data = response.json()
-    assert data["bullets"] == []
+    assert data["bullets"] == []  # without BULLETGUARD_REWRITE_REPAIR, no fallback to the notes' sentences
     assert [r["text"] for r in data["rejected"]] == [REJECTED_BULLET]
     assert all(r["violations"] for r in data["rejected"])
     assert data["reply_errors"] and "not valid JSON" in data["reply_errors"][0]

@@ -51,7 +51,16 @@ def test_accepted_bullet(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
-        "results": [{"bullet": ACCEPTED_BULLET, "verdict": "accepted", "violations": [], "warnings": []}]
+        "results": [
+            {
+                "bullet": ACCEPTED_BULLET,
+                "verdict": "accepted",
+                "violations": [],
+                "warnings": [],
+                "suggestion": None,  # already polished
+                "edits": [],
+            }
+        ]
     }
 
 

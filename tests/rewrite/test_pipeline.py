@@ -29,7 +29,15 @@ BAD = "Led a 70% cut in memory use across all services."
 
 
 async def run(llm: FakeLLM, **kwargs: Any) -> RewriteResult:
-    options: dict[str, Any] = {"model": "test-model", "max_bullets": 2, "max_reasks": 2}
+    """The loop alone: no repair of refused bullets and no fallback unless a test asks for them
+    (tests/rewrite/test_salvage.py covers those, on by default in the service)."""
+    options: dict[str, Any] = {
+        "model": "test-model",
+        "max_bullets": 2,
+        "max_reasks": 2,
+        "salvage": False,
+        "fallback": False,
+    }
     options.update(kwargs)
     notes = options.pop("notes", NOTES)
     evidence = options.pop("evidence", EVIDENCE)
