@@ -1,6 +1,6 @@
-"""Every public sample case in ../shared/guard-cases/dev.jsonl, one test each, and the same for
-``cases/blind.jsonl``: cases written from the issue's rule text alone, by someone who had not seen the
-guard's code or tests (metric and scope; tool, ownership and redaction), kept as regression cases."""
+"""Every public sample case in ../shared/guard-cases/dev.jsonl and dev-v2.jsonl, one test each, and the same
+for ``cases/blind.jsonl`` and ``cases/blind-v2.jsonl``: cases written from the issues' rule text alone, by
+someone who had not seen the guard's code or tests, kept as regression cases."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ import pytest
 from service.guard import EvidenceItem, verify
 
 DEV_CASES = Path(__file__).resolve().parents[2].parent / "shared" / "guard-cases" / "dev.jsonl"
+DEV_V2_CASES = DEV_CASES.with_name("dev-v2.jsonl")
 BLIND_CASES = Path(__file__).resolve().parent / "cases" / "blind.jsonl"
+# the second version's rules (outcomes, derived figures, hedges, completion, team credit, reach, unknown
+# products, glued versions, instructions), four sets written blind from issue 12's text by sessions that never
+# saw the guard: two in the style of resume-AI tools' before/after pairs, two of conversational notes
+BLIND_V2_CASES = BLIND_CASES.with_name("blind-v2.jsonl")
 
 
 def _load(path: Path) -> list[Any]:
@@ -35,9 +40,22 @@ def test_dev_case(case: dict[str, Any] | None) -> None:
     _check_case(case)
 
 
+@pytest.mark.parametrize("case", _load(DEV_V2_CASES))
+def test_dev_v2_case(case: dict[str, Any] | None) -> None:
+    if case is None:
+        pytest.fail(f"guard dev cases not found at {DEV_V2_CASES}; expected ../shared/guard-cases/dev-v2.jsonl")
+    _check_case(case)
+
+
 @pytest.mark.parametrize("case", _load(BLIND_CASES))
 def test_blind_case(case: dict[str, Any] | None) -> None:
     assert case is not None, f"blind guard cases not found at {BLIND_CASES}"
+    _check_case(case)
+
+
+@pytest.mark.parametrize("case", _load(BLIND_V2_CASES))
+def test_blind_v2_case(case: dict[str, Any] | None) -> None:
+    assert case is not None, f"blind guard cases not found at {BLIND_V2_CASES}"
     _check_case(case)
 
 
