@@ -15,24 +15,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.guard import BulletResult, EvidenceItem, check_bullet, extract_facts, verify
+from service.guard import BulletResult, EvidenceItem, check_bullet, extract_facts
 from service.guard._facts import without_instructions
+from tests.guard.guardkit import explain, run
 from tests.guard.test_properties import SETTINGS, mixed_bullets, texts
-
-
-def run(notes: str, bullet: str, evidence: tuple[str, ...] = (), redact: tuple[str, ...] = ()) -> BulletResult:
-    items = [EvidenceItem(f"e{i}", text) for i, text in enumerate(evidence, 1)]
-    (result,) = verify(notes, items, list(redact), [bullet])
-    return result
 
 
 def run_reading_instructions_as_facts(notes: str, bullet: str, evidence: tuple[str, ...] = ()) -> BulletResult:
     items = [EvidenceItem(f"e{i}", text) for i, text in enumerate(evidence, 1)]
     return check_bullet(bullet, extract_facts(notes, items, keep_instructions=True))
-
-
-def explain(result: BulletResult) -> str:
-    return f"{result.bullet!r} -> {[(v.kind, v.text) for v in result.violations]}"
 
 
 def assert_spans(result: BulletResult) -> None:

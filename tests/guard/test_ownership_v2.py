@@ -9,25 +9,9 @@ helper verb. The other direction: role nouns state ownership ("I was the lead on
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from service.guard import BulletResult, EvidenceItem, verify
-
-DEV_V2 = Path(__file__).resolve().parents[2].parent / "shared" / "guard-cases" / "dev-v2.jsonl"
-
-
-def run(notes: str, bullet: str, evidence: tuple[str, ...] = ()) -> BulletResult:
-    items = [EvidenceItem(f"e{i}", text) for i, text in enumerate(evidence, 1)]
-    (result,) = verify(notes, items, [], [bullet])
-    return result
-
-
-def explain(result: BulletResult) -> str:
-    return f"{result.bullet!r} -> {[(v.kind, v.text) for v in result.violations]}"
-
+from tests.guard.guardkit import explain, run
 
 REJECT = [
     # team subjects of any shape
@@ -174,18 +158,3 @@ def test_team_and_partial_credit_are_refused(notes: str, bullet: str, span: str)
 def test_truthful_team_and_role_claims_are_accepted(notes: str, bullet: str) -> None:
     result = run(notes, bullet)
     assert result.accepted, explain(result)
-
-
-def _dev_v2(ids: set[str]) -> list[object]:
-    if not DEV_V2.is_file():
-        return [pytest.param(None, id="dev-v2-missing")]
-    cases = [json.loads(line) for line in DEV_V2.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [pytest.param(c, id=c["id"]) for c in cases if c["id"] in ids]
-
-
-@pytest.mark.parametrize("case", _dev_v2({"d42"}))
-def test_dev_v2_team_case(case: dict[str, object] | None) -> None:
-    assert case is not None, f"dev-v2 cases not found at {DEV_V2}"
-    (result,) = verify(str(case["notes"]), [], [], [str(case["bullet"])])
-    assert result.verdict == ("accepted" if case["expect"] == "accept" else "rejected"), explain(result)
-    assert set(case["kinds"]) <= {v.kind for v in result.violations}, explain(result)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from service.guard import BulletResult, EvidenceItem, check_bullet, extract_facts, verify
+from tests.guard.guardkit import explain, run
 
 SETTINGS = settings(
     max_examples=100,
@@ -178,16 +179,6 @@ def inserted_techs() -> tuple[str, ...]:
     ]
     assert len(out) > 50
     return tuple(out)
-
-
-def run(notes: str, bullet: str, evidence: list[str] | None = None, redact: list[str] | None = None) -> BulletResult:
-    items = [EvidenceItem(f"e{i}", t) for i, t in enumerate(evidence or [], 1)]
-    (result,) = verify(notes, items, redact or [], [bullet])
-    return result
-
-
-def explain(result: BulletResult) -> str:
-    return f"{result.bullet!r} -> {[(v.kind, v.text) for v in result.violations]}"
 
 
 def spans_exact(result: BulletResult) -> None:

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.guard import BulletResult, EvidenceItem, verify
-
-
-def run(notes: str, bullet: str, evidence: tuple[str, ...] = (), redact: tuple[str, ...] = ()) -> BulletResult:
-    items = [EvidenceItem(f"e{i}", text) for i, text in enumerate(evidence, 1)]
-    (result,) = verify(notes, items, list(redact), [bullet])
-    return result
-
-
-def explain(result: BulletResult) -> str:
-    return f"{result.bullet!r} -> {[(v.kind, v.text) for v in result.violations]}"
+from service.guard import BulletResult, verify
+from tests.guard.guardkit import explain, run
 
 
 def assert_spans(result: BulletResult) -> None:

@@ -8,24 +8,9 @@ no inventions. "CI/CD" and its spellings are a technology term. "JDK17" reads as
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from service.guard import BulletResult, verify
-
-DEV_V2 = Path(__file__).resolve().parents[2].parent / "shared" / "guard-cases" / "dev-v2.jsonl"
-
-
-def run(notes: str, bullet: str) -> BulletResult:
-    (result,) = verify(notes, [], [], [bullet])
-    return result
-
-
-def explain(result: BulletResult) -> str:
-    return f"{result.bullet!r} -> {[(v.kind, v.text) for v in result.violations]}"
-
+from tests.guard.guardkit import explain, run
 
 REJECT = [
     pytest.param(
@@ -112,18 +97,3 @@ def test_unnamed_products_and_terms_are_refused(notes: str, bullet: str, span: s
 def test_people_months_teams_and_named_products_are_accepted(notes: str, bullet: str) -> None:
     result = run(notes, bullet)
     assert result.accepted, explain(result)
-
-
-def _dev_v2(ids: set[str]) -> list[object]:
-    if not DEV_V2.is_file():
-        return [pytest.param(None, id="dev-v2-missing")]
-    cases = [json.loads(line) for line in DEV_V2.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [pytest.param(c, id=c["id"]) for c in cases if c["id"] in ids]
-
-
-@pytest.mark.parametrize("case", _dev_v2({"d45", "d52"}))
-def test_dev_v2_tool_and_token_cases(case: dict[str, object] | None) -> None:
-    assert case is not None, f"dev-v2 cases not found at {DEV_V2}"
-    (result,) = verify(str(case["notes"]), [], [], [str(case["bullet"])])
-    assert result.verdict == ("accepted" if case["expect"] == "accept" else "rejected"), explain(result)
-    assert set(case["kinds"]) <= {v.kind for v in result.violations}, explain(result)  # type: ignore[arg-type]
