@@ -2,7 +2,8 @@
 
 Exit codes of ``verify``: 0 all bullets accepted, 1 at least one rejected, 2 bad input.
 Proof coaching: ``lint`` (0 no warning, 1 any warning, 2 bad input), ``questions`` and ``match``
-(0 on success, 2 bad input).
+(0 on success, 2 bad input). Resume files (``check-edit``, ``verify --resume``) are :mod:`.resume`;
+``rewrite`` and ``mcp`` are :mod:`.agents`. An edge: may import every layer but the other edges' insides.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ Usage::
     facts = extract_facts(notes, evidence, redact)   # once per request
     result = check_bullet(bullet, facts)              # per bullet; result.verdict, result.violations
 
-No I/O (beyond reading its own packaged vocabularies once), no clock, no settings, no framework.
+No I/O (beyond reading its own packaged vocabularies once), no clock, no settings, no framework. The
+bottom layer: it imports the standard library only, and every other layer may import it.
 """
 
 from service.guard._check import check_bullet, verify
