@@ -63,7 +63,7 @@ async def test_signed_command_is_acked_then_answered_at_response_url(
     blocks_text = "\n".join(texts[1:])
     # accepted first, then the refused one with what it invented
     assert blocks_text.index(GOOD) < blocks_text.index(BAD.replace("&", "&amp;"))
-    for invented in ("Led", "70%", "all"):
+    for invented in ("Led", "70%", "across all services"):
         assert f"`{invented}`" in blocks_text
     assert "'70%' is a percentage the input does not state." in blocks_text
     assert GOOD in payload["text"]  # the fallback carries the bullets too

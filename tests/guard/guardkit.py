@@ -22,6 +22,13 @@ def explain(result: BulletResult) -> str:
     return f"{result.bullet!r} -> {[(v.kind, v.text) for v in result.violations]}"
 
 
+# The worst-case tests' bounds: 4x the input may cost at most MAX_RATIO times the time (a quadratic path
+# costs 16 times, the cubic one issue 12 found 64), unless the larger run stays under NOISE_FLOOR_S, where
+# a few milliseconds against a few more is cache and timer noise on a shared machine, not a blow-up.
+MAX_RATIO = 8.0
+NOISE_FLOOR_S = 0.1
+
+
 def cpu_seconds(work: Callable[[], object], repeat: int = 5) -> float:
     """The least CPU time of this process that ``work`` took in ``repeat`` runs: ``time.process_time``, so
     other processes on a busy machine do not count, and the garbage collector paused, so each run starts

@@ -116,17 +116,6 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
                             "message": "'across all services' claims reach the input does not state.",
                             "hint": "Keep to the reach the input states, or remove 'across all services'.",
                         },
-                        {
-                            "kind": "scope",
-                            "text": "all",
-                            "start": 35,
-                            "end": 38,
-                            "message": "'all' claims universal scope, which the input does not state.",
-                            "hint": (
-                                "Keep to the scope the input gives (the specific service, table or team), "
-                                "or remove 'all'."
-                            ),
-                        },
                     ],
                     "warnings": [],
                 },
