@@ -1,8 +1,11 @@
-"""Reading the eval suite's JSON files (cases, reports) and the JSON Schemas that check them."""
+"""Reading and writing the eval suite's JSON files (cases, reports, recordings) and the JSON Schemas that
+check them."""
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,20 @@ def read_json(path: Path, error: type[ValueError]) -> Any:
         raise error(f"{path}: cannot read ({exc.__class__.__name__})") from None
     except json.JSONDecodeError as exc:
         raise error(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file beside it, so a reader (or an interrupted run)
+    never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 @cache

@@ -16,11 +16,11 @@ replayed report's ``config`` is the recorded one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from service.evals._jsonfile import write_text_atomic
 
 RUN_SETTINGS_FORMAT = "bulletguard-recording-run/1"
 RUN_SETTINGS_NAME = "run.json"
@@ -55,16 +55,7 @@ def run_settings_path(recordings: Path) -> Path:
 def save_run_settings(recordings: Path, settings: RunSettings) -> Path:
     path = run_settings_path(recordings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(settings.as_dict(), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, json.dumps(settings.as_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
 def _strings(data: dict[str, Any], key: str) -> tuple[str, ...]:
