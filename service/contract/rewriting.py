@@ -41,13 +41,6 @@ def read_request(request: RewriteRequest) -> RequestReading:
     return RequestReading(facts, posting, questions_for(request.notes, evidence, facts))
 
 
-def posting_match(request: RewriteRequest) -> MatchResult | None:
-    """What the request's ``job_description`` shares with its notes and evidence (``None`` without one)."""
-    if request.job_description is None:
-        return None
-    return match_posting(request.notes, evidence_items(request.evidence), request.job_description, request.redact)
-
-
 async def run_rewrite(
     llm: LLMClient, request: RewriteRequest, settings: Settings, reading: RequestReading | None = None
 ) -> RewriteResult:
