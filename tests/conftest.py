@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 
 from service.http.app import create_app
@@ -39,6 +41,20 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _restored_logging() -> Iterator[None]:
+    """A test that configures logging (the CLI sets WARNING for the whole process) leaves it as it found
+    it, so a later test's ``structlog.testing.capture_logs()`` still sees info events."""
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    structlog.reset_defaults()
+    structlog.configure(**saved)
+    root.setLevel(level)
+    root.handlers[:] = handlers
 
 
 @pytest.fixture

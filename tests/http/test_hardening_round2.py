@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,12 +38,14 @@ def make() -> Factory:
 
 @pytest.fixture
 def blocked_reading(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, threading.Event]]:
-    """The rewrite's reading of its input, held until the test sets ``release`` (``entered`` says it began)."""
+    """The rewrite's reading of its input, held until the test sets ``release`` (``entered`` says it began).
+    Held for at most 10 s: a reading that was never released fails the test (see ``released_in_time``)."""
     entered, release = threading.Event(), threading.Event()
 
     def held(*args: Any, **kwargs: Any) -> Any:
         entered.set()
-        release.wait(timeout=10)
+        if not release.wait(timeout=10):
+            raise AssertionError("the held reading was never released: something waited for it")
         return extract_facts(*args, **kwargs)
 
     monkeypatch.setattr(rewriting, "extract_facts", held)
@@ -55,7 +56,7 @@ def blocked_reading(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading
 # --- 1. the event loop never runs guard work -------------------------------------------------------
 
 
-def test_the_loop_answers_healthz_within_100_ms_while_a_rewrite_reads_its_notes(
+def test_the_loop_answers_healthz_while_a_rewrite_reads_its_notes(
     make: Factory, blocked_reading: tuple[threading.Event, threading.Event]
 ) -> None:
     entered, release = blocked_reading
@@ -69,14 +70,12 @@ def test_the_loop_answers_healthz_within_100_ms_while_a_rewrite_reads_its_notes(
         heavy.start()
         assert entered.wait(timeout=10)
 
-        started = time.perf_counter()
+        # /healthz answers while the reading is still held: had the loop run the reading, it would wait
+        # for the release below, which only comes after the answer, and the reading would fail after 10 s
         health = client.get("/healthz")
-        elapsed = time.perf_counter() - started
-
         release.set()
         heavy.join(timeout=10)
     assert health.status_code == 200
-    assert elapsed < 0.1, f"/healthz took {elapsed * 1000:.0f} ms behind a rewrite"
     assert answers == [200]
 
 
