@@ -56,19 +56,21 @@ def assert_linear(small: Callable[[], object], large: Callable[[], object], what
 
 
 def _least_cpu_seconds(works: Sequence[Callable[[], object]], repeat: int) -> list[float]:
-    """``time.process_time``, so other processes on a busy machine do not count, and the garbage collector
-    paused, so each run starts from the same heap."""
+    """``time.process_time``, so other processes on a busy machine do not count. Before each run the
+    garbage collector clears what the last run left (so no run pays for its predecessor's garbage, nor
+    for fresh pages of a heap that kept growing), and it is paused during the run."""
     best = [float("inf")] * len(works)
-    gc.collect()
     was_enabled = gc.isenabled()
-    gc.disable()
     try:
         for _ in range(repeat):
             for k, work in enumerate(works):
+                gc.collect()
+                gc.disable()
                 start = time.process_time()
                 work()
                 best[k] = min(best[k], time.process_time() - start)
+                gc.enable()
     finally:
-        if was_enabled:
-            gc.enable()
+        if not was_enabled:
+            gc.disable()
     return best
