@@ -721,6 +721,33 @@ def test_a_refused_bullet_offers_its_suggestion_as_a_diff_that_use_this_accepts(
 
 
 @pytest.mark.browser
+def test_use_this_adds_no_second_copy_of_an_accepted_bullet(page: Page) -> None:
+    fixed = {"text": FIXED, "sources": ["notes"], "proof_area": "reliability", "warnings": []}
+    refused = {
+        "text": FIXABLE,
+        "sources": ["notes"],
+        "proof_area": "reliability",
+        "violations": [],
+        "suggestion": FIXED,
+        "edits": [
+            _edit("Led the debugging of ", "Helped debug ", "ownership", FIXABLE),
+            _edit("worker using Kafka.", "worker.", "tool", FIXABLE),
+        ],
+    }
+    _serve(page, 200, json.dumps({"bullets": [fixed], "rejected": [refused], "reply_errors": []}))
+    page.goto("/")
+    _fill(page)
+    page.get_by_role("button", name="Write bullets").click()
+
+    page.get_by_role("button", name="Use this for refused bullet 1").click()
+
+    expect(page.locator("#copy-status")).to_have_text(
+        "The suggestion for refused bullet 1 is accepted bullet 1 already."
+    )
+    expect(page.locator(".accepted-group .bullet-text")).to_have_text([FIXED])
+
+
+@pytest.mark.browser
 def test_check_mode_verifies_the_pasted_bullets_and_use_this_replaces_the_line(
     page: Page, live_server: LiveServer
 ) -> None:

@@ -767,6 +767,13 @@
     if (rejected.length) {
       main.append(
         refusedSection(rejected, function (bullet, suggestion, index) {
+          const same = accepted.findIndex(function (b) {
+            return String(b.text || "") === suggestion;
+          });
+          if (same >= 0) {
+            announce("The suggestion for refused bullet " + (index + 1) + " is accepted bullet " + (same + 1) + " already.");
+            return true;
+          }
           accepted.push({
             text: suggestion,
             sources: isArray(bullet.sources) ? bullet.sources : [],
