@@ -15,6 +15,7 @@ from service.coach import MatchResult, Question, lint_bullet, questions_for
 from service.contract.coach import MatchResponse, QuestionOut
 from service.contract.models import (
     REQUEST_CONFIG,
+    EditOut,
     EvidenceItemIn,
     NonBlankStr,
     Text,
@@ -25,7 +26,9 @@ from service.contract.models import (
     evidence_items,
     limit_errors,
 )
-from service.guard import Violation
+from service.guard import Facts, Violation, extract_facts
+from service.repair import Repair, repair
+from service.rewrite.grounding import Grounding
 from service.rewrite.pipeline import NOTES_SOURCE, RejectedBullet, RewriteResult
 from service.rewrite.reply import ProofArea
 from service.settings import Settings
@@ -157,14 +160,48 @@ class RejectedBulletOut(_BulletBase):
         )
     )
 
+    suggestion: str | None = Field(
+        default=None,
+        description=(
+            "The strongest true version of the bullet, as `/v1/verify` suggests it: accepted by the guard and "
+            "resting on the input, made of the bullet's and the input's words; null when none can be made "
+            "(or the refusal is about the cited sources only)."
+        ),
+    )
+    edits: list[EditOut] = Field(
+        default_factory=list, description="The word-level edits that make `suggestion` from `text`."
+    )
+
     @classmethod
-    def from_rejected(cls, bullet: RejectedBullet) -> RejectedBulletOut:
+    def from_rejected(cls, bullet: RejectedBullet, check: _RepairCheck | None = None) -> RejectedBulletOut:
+        """The refused bullet; with ``check`` (the request's facts and grounding), also its suggestion."""
+        fix = None if check is None else check.repair(bullet.text)
         return cls(
             text=bullet.text,
             sources=list(bullet.sources),
             proof_area=bullet.proof_area,
             violations=_violations_out(bullet.violations),
+            suggestion=None if fix is None else fix.suggestion,
+            edits=[]
+            if fix is None
+            else [EditOut(start=e.start, end=e.end, replacement=e.replacement, kind=e.kind) for e in fix.edits],
         )
+
+
+class _RepairCheck:
+    """What a refused bullet's repair is checked against: the guard's facts of the request (through
+    :func:`service.repair.repair`, which keeps a repair only when the guard accepts it) and the grounding
+    the rewrite checks every bullet with, so a suggestion would pass the same checks as a model bullet."""
+
+    def __init__(self, facts: Facts, texts: Sequence[str]) -> None:
+        self.facts = facts
+        self.grounding = Grounding(texts)
+
+    def repair(self, text: str) -> Repair | None:
+        fix = repair(text, self.facts)
+        if fix is None or self.grounding.check(fix.suggestion):
+            return None
+        return fix
 
 
 class UsageOut(BaseModel):
@@ -202,10 +239,18 @@ class RewriteResponse(BaseModel):
         request: RewriteRequest | None = None,
         posting: MatchResult | None = None,
         asked: Sequence[Question] | None = None,
+        facts: Facts | None = None,
     ) -> RewriteResponse:
         """The response for ``result``; with the ``request``, also its questions (``asked``, when the
-        caller has them already); with ``posting`` (the request's posting match, as given to the pipeline),
-        also ``match``."""
+        caller has them already) and each refused bullet's suggestion (checked against ``facts``, the
+        request's facts, read here when not given); with ``posting`` (the request's posting match, as given
+        to the pipeline), also ``match``."""
+        check = None
+        if request is not None and result.rejected:
+            evidence = evidence_items(request.evidence)
+            if facts is None:
+                facts = extract_facts(request.notes, evidence, request.redact)
+            check = _RepairCheck(facts, [request.notes, *(item.text for item in evidence)])
         questions: list[QuestionOut] = []
         if asked is not None:
             questions = [QuestionOut.from_question(q) for q in asked]
@@ -227,7 +272,7 @@ class RewriteResponse(BaseModel):
                 )
                 for b in result.bullets
             ],
-            rejected=[RejectedBulletOut.from_rejected(r) for r in result.rejected],
+            rejected=[RejectedBulletOut.from_rejected(r, check) for r in result.rejected],
             reply_errors=list(result.reply_errors),
             attempts=result.attempts,
             model=result.model,

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Error, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Error, Locator, Page, Route, expect, sync_playwright
 
 from service.http.app import create_app
 from service.http.llm_client import get_llm_client
@@ -54,10 +54,20 @@ GOOD = "Helped debug a memory leak in the notification worker."
 MARKUP = "Wrote a <b>runbook</b> for restarting the notification worker."
 # Refused: invents a technology and a scope.
 BAD = "Moved the notification worker to Kubernetes across all services."
+# Refused (ownership, tool), and the repair makes it true: "Led the debugging of" -> "Helped debug",
+# "worker using Kafka." -> "worker."
+FIXABLE = "Led the debugging of a memory leak in the notification worker using Kafka."
+FIXED = "Helped debug a memory leak in the notification worker."
+RUNBOOK = "Wrote a runbook for restarting the notification worker."
+# Refused, and nothing true is left of it: no suggestion
+UNFIXABLE = "Architected a Kubernetes platform serving 10M users."
 
 
 # --------------------------------------------------------------------------------------------------
 # Plain HTTP
+
+
+_VOID_TAGS = frozenset({"input", "link", "meta", "br", "img", "hr"})
 
 
 class _PageParser(HTMLParser):
@@ -65,15 +75,30 @@ class _PageParser(HTMLParser):
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.script_bodies: list[str] = []
+        # per element with an id: the `data-mode` of it or its nearest ancestor that has one, and whether
+        # that element starts hidden
+        self.mode_of: dict[str, tuple[str, bool]] = {}
+        self._open: list[tuple[str, tuple[str, bool] | None]] = []
         self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
+        values = dict(attrs)
+        self.tags.append((tag, values))
         self._in_script = tag == "script"
+        mode = self._open[-1][1] if self._open else None
+        if values.get("data-mode"):
+            mode = (str(values["data-mode"]), "hidden" in values)
+        if values.get("id") and mode is not None:
+            self.mode_of[str(values["id"])] = mode
+        if tag not in _VOID_TAGS:
+            self._open.append((tag, mode))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self._in_script = False
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
 
     def handle_data(self, data: str) -> None:
         if self._in_script:
@@ -147,7 +172,7 @@ def test_every_form_control_has_a_label_and_the_page_a_language(client: TestClie
     assert html.get("lang") == "en"
     label_targets = {attrs.get("for") for attrs in page.all("label")}
     controls = [attrs for tag, attrs in page.tags if tag in {"input", "textarea", "select"}]
-    assert len(controls) == 6  # notes, evidence, redact, max bullets, job posting, API key
+    assert len(controls) == 9  # 2 modes, notes, evidence, redact, bullets, max bullets, job posting, API key
     for attrs in controls:
         assert attrs.get("id") in label_targets, f"control {attrs.get('id')!r} has no <label for>"
     ids = [attrs["id"] for _, attrs in page.tags if attrs.get("id")]
@@ -156,6 +181,47 @@ def test_every_form_control_has_a_label_and_the_page_a_language(client: TestClie
     assert set(described) <= set(ids), "every aria-describedby points at an element"
     (alert,) = [attrs for _, attrs in page.tags if attrs.get("role") == "alert"]
     assert alert.get("id") == "error"
+
+
+def test_the_two_modes_are_labelled_radio_buttons_and_each_shows_its_own_fields(client: TestClient) -> None:
+    page = _parse_page(client)
+
+    radios = [attrs for attrs in page.all("input") if attrs.get("type") == "radio"]
+    assert [(r.get("name"), r.get("value"), r.get("id")) for r in radios] == [
+        ("mode", "write", "mode-write"),
+        ("mode", "check", "mode-check"),
+    ]
+    assert "checked" in radios[0] and "checked" not in radios[1], "the page opens in write mode"
+    assert [attrs.get("for") for attrs in page.all("label")][:2] == ["mode-write", "mode-check"]
+    assert page.all("fieldset") and page.all("legend"), "the radios are a group with a name"
+    # the bullets box is check mode's (hidden until then); the posting and the count are write mode's
+    assert page.mode_of["bullets"] == ("check", True)
+    assert page.mode_of["max-bullets"] == ("write", False)
+    assert page.mode_of["job-description"] == ("write", False)
+    for shared in ("notes", "evidence", "redact", "api-key", "submit"):
+        assert shared not in page.mode_of, f"{shared} is in both modes"
+
+
+def test_refused_rewrite_bullets_carry_the_suggestion_verify_gives() -> None:
+    # the page draws the diff from these fields, in either mode
+    app = create_app(Settings(max_reasks=0, rewrite_repair=False))
+    llm = FakeLLM(reply((FIXABLE, ["notes"], "reliability"), (UNFIXABLE, ["notes"], "reliability")))
+    app.dependency_overrides[get_llm_client] = lambda: llm
+    client = TestClient(app)
+
+    rewritten = client.post("/v1/rewrite", json={"notes": NOTES}).json()
+    verified = client.post("/v1/verify", json={"notes": NOTES, "bullets": [FIXABLE, UNFIXABLE]}).json()
+
+    fixable, unfixable = rewritten["rejected"]
+    assert fixable["suggestion"] == FIXED
+    assert fixable["edits"] == verified["results"][0]["edits"]
+    assert {edit["kind"] for edit in fixable["edits"]} == {"ownership", "tool"}
+    text = fixable["text"]
+    for edit in sorted(fixable["edits"], key=lambda e: e["start"], reverse=True):
+        text = text[: edit["start"]] + edit["replacement"] + text[edit["end"] :]
+    assert text == FIXED
+    assert unfixable["suggestion"] is None and unfixable["edits"] == []
+    assert verified["results"][1]["suggestion"] is None
 
 
 @pytest.mark.parametrize("path", ["/static/missing.js", "/static/index.html", "/static/..%2Froutes%2Fpage.py"])
@@ -200,7 +266,8 @@ def live_server() -> Iterator[LiveServer]:
         for name in list(os.environ):
             if name.startswith("BULLETGUARD_"):
                 env.delenv(name)
-        settings = Settings(max_reasks=0)
+        # refused bullets stay refused (with their suggestion) instead of being salvaged into `bullets`
+        settings = Settings(max_reasks=0, rewrite_repair=False)
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -454,6 +521,15 @@ def _violation(kind: str, span: str) -> dict[str, Any]:
     }
 
 
+# The refused bullet's suggestion; its edits' offsets count code points too (the rocket is one).
+CONTRACT_SUGGESTION = "🚀 Helped the <img src=x> migration."
+
+
+def _edit(old: str, new: str, kind: str, bullet: str = CONTRACT_REFUSED) -> dict[str, Any]:
+    start = bullet.index(old)
+    return {"start": start, "end": start + len(old), "replacement": new, "kind": kind}
+
+
 CONTRACT_RESPONSE: dict[str, Any] = {
     "bullets": [
         {
@@ -492,6 +568,11 @@ CONTRACT_RESPONSE: dict[str, Any] = {
                     "hint": "h",
                 },
             ],
+            "suggestion": CONTRACT_SUGGESTION,
+            "edits": [
+                _edit("Led ", "Helped ", "ownership"),
+                _edit("migration of Atlas to Kafka across all teams.", "migration.", "tool"),
+            ],
         }
     ],
     "reply_errors": [],
@@ -511,11 +592,13 @@ CONTRACT_RESPONSE: dict[str, Any] = {
 }
 
 
-def _serve(page: Page, status: int, body: str, content_type: str = "application/json") -> None:
+def _serve(
+    page: Page, status: int, body: str, content_type: str = "application/json", path: str = "/v1/rewrite"
+) -> None:
     def handle(route: Route) -> None:
         route.fulfill(status=status, body=body, content_type=content_type)
 
-    page.route("**/v1/rewrite", handle)
+    page.route("**" + path, handle)
 
 
 @pytest.mark.browser
@@ -550,6 +633,14 @@ def test_contract_fields_are_rendered(page: Page) -> None:
     expect(page.locator(".refused-group .violations li")).to_have_count(5)
     expect(page.locator(".refused-group .violations")).to_contain_text("cites “PR-9”")
 
+    # the suggestion's diff: cut at code points, markup still text
+    diff = page.locator(".refused-group .suggestion-diff")
+    assert _texts(diff.locator("del .edit-text")) == ["Led", " of Atlas to Kafka across all teams"]
+    assert _texts(diff.locator("ins .edit-text")) == ["Helped"]
+    expect(diff.locator("del").first).to_have_class(re.compile(r"\bownership\b"))
+    expect(diff.locator("del").last).to_have_class(re.compile(r"\btool\b"))
+    expect(page.locator(".refused-group .suggestion-clean")).to_have_text(CONTRACT_SUGGESTION)
+
     questions = page.locator(".question")
     expect(questions).to_have_count(2)
     expect(questions.first).to_contain_text("api")
@@ -558,6 +649,239 @@ def test_contract_fields_are_rendered(page: Page) -> None:
     expect(match.locator(".supported li")).to_have_text([re.compile(r"PostgreSQL \(your notes: “Postgres”\)")])
     expect(match.locator(".gaps li")).to_have_text([re.compile(r"^Kafka")])
     expect(page.locator("#results")).to_contain_text("request id req-contract")
+
+
+def _texts(locator: Locator) -> list[str]:
+    """Each element's exact text (``to_have_text`` trims and collapses spaces)."""
+    texts: list[str] = locator.evaluate_all("nodes => nodes.map((node) => node.textContent)")
+    return texts
+
+
+@pytest.mark.browser
+def test_a_refused_bullet_offers_its_suggestion_as_a_diff_that_use_this_accepts(
+    page: Page, live_server: LiveServer
+) -> None:
+    live_server.llm = FakeLLM(
+        reply(
+            (RUNBOOK, ["notes"], "reliability"),
+            (FIXABLE, ["notes"], "reliability"),
+            (UNFIXABLE, ["notes"], "ownership"),
+        )
+    )
+    page.goto("/")
+    _fill(page)
+
+    with page.expect_response("**/v1/rewrite") as answer:
+        page.get_by_role("button", name="Write bullets").click()
+
+    data = answer.value.json()
+    assert [r["text"] for r in data["rejected"]] == [FIXABLE, UNFIXABLE]
+    assert data["rejected"][0]["suggestion"] == FIXED
+    refused = page.locator(".refused-group .bullet")
+    expect(refused).to_have_count(2)
+
+    # removed words struck out, added words inserted, by the response's edits; the kind as a class
+    diff = refused.first.locator(".suggestion-diff")
+    expect(diff).to_be_visible()
+    assert _texts(diff.locator("del .edit-text")) == ["Led the debugging of", " using Kafka"]
+    assert _texts(diff.locator("ins .edit-text")) == ["Helped debug"]
+    expect(diff.locator("del")).to_have_class([re.compile(r"\bownership\b"), re.compile(r"\btool\b")])
+    expect(diff.locator("ins")).to_have_class([re.compile(r"\bownership\b")])
+    # a screen reader hears which words go and which come
+    assert _texts(diff.locator("del .visually-hidden")) == ["removed: ", "removed: "]
+    assert _texts(diff.locator("ins .visually-hidden")) == ["added: "]
+    expect(refused.first.locator(".suggestion-clean")).to_have_text(FIXED)
+    # nothing true is left of the other one: said, and nothing to use
+    expect(refused.nth(1).locator(".no-suggestion")).to_contain_text("No true version of this bullet")
+    expect(refused.nth(1).locator("button.use")).to_have_count(0)
+
+    # "Use this", from the keyboard: the suggestion joins the accepted bullets, marked as the user's repair
+    use = refused.first.locator("button.use")
+    expect(use).to_have_accessible_name("Use this for refused bullet 1")
+    use.focus()
+    page.keyboard.press("Enter")
+    accepted = page.locator(".accepted-group .bullet")
+    expect(accepted.locator(".bullet-text")).to_have_text([RUNBOOK, FIXED])
+    expect(accepted.nth(1).locator(".bullet-origin")).to_contain_text("repaired by you")
+    expect(page.locator("#copy-status")).to_have_text(
+        "Added the suggestion for refused bullet 1 to the accepted bullets, as bullet 2."
+    )
+    expect(use).to_have_attribute("aria-disabled", "true")
+    expect(use).to_be_focused()
+    use.dispatch_event("click")  # used once: no second copy
+    expect(accepted).to_have_count(2)
+
+    # copyable on its own, and in "Copy all"
+    accepted.nth(1).get_by_role("button", name="Copy").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied bullet 2 to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == FIXED
+    page.get_by_role("button", name="Copy all accepted bullets").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied all accepted bullets to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == f"- {RUNBOOK}\n- {FIXED}"
+
+
+@pytest.mark.browser
+def test_use_this_adds_no_second_copy_of_an_accepted_bullet(page: Page) -> None:
+    fixed = {"text": FIXED, "sources": ["notes"], "proof_area": "reliability", "warnings": []}
+    refused = {
+        "text": FIXABLE,
+        "sources": ["notes"],
+        "proof_area": "reliability",
+        "violations": [],
+        "suggestion": FIXED,
+        "edits": [
+            _edit("Led the debugging of ", "Helped debug ", "ownership", FIXABLE),
+            _edit("worker using Kafka.", "worker.", "tool", FIXABLE),
+        ],
+    }
+    _serve(page, 200, json.dumps({"bullets": [fixed], "rejected": [refused], "reply_errors": []}))
+    page.goto("/")
+    _fill(page)
+    page.get_by_role("button", name="Write bullets").click()
+
+    page.get_by_role("button", name="Use this for refused bullet 1").click()
+
+    expect(page.locator("#copy-status")).to_have_text(
+        "The suggestion for refused bullet 1 is accepted bullet 1 already."
+    )
+    expect(page.locator(".accepted-group .bullet-text")).to_have_text([FIXED])
+
+
+@pytest.mark.browser
+def test_check_mode_verifies_the_pasted_bullets_and_use_this_replaces_the_line(
+    page: Page, live_server: LiveServer
+) -> None:
+    live_server.llm = FakeLLM()  # checking never asks the model
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if "/v1/" in request.url else None)
+    page.goto("/#check")
+    expect(page.locator("#mode-check")).to_be_checked()
+    page.get_by_label("Work notes").fill(NOTES)
+    page.get_by_label("Keep out").fill("Dana")
+    box = page.get_by_label("Your bullets")
+    pasted = f"- {FIXABLE}\n\n• {RUNBOOK}\n  {UNFIXABLE}\n"
+    box.fill(pasted)
+    assert sent == [], "nothing is sent before the button is pressed"
+
+    with page.expect_response("**/v1/verify") as answer:
+        page.get_by_role("button", name="Check bullets").click()
+
+    response = answer.value
+    assert response.status == 200
+    # list markers and blank lines dropped, as the CLI reads a bullets file
+    assert response.request.post_data_json == {
+        "notes": NOTES,
+        "redact": ["Dana"],
+        "bullets": [FIXABLE, RUNBOOK, UNFIXABLE],
+    }
+    data: dict[str, Any] = response.json()
+    expect(page.locator("#results-heading")).to_be_focused()
+    expect(page.locator("#form-status")).to_have_text("Done: 1 accepted, 2 refused.")
+    items = page.locator(".checked-group .bullet")
+    expect(items.locator(".chip.verdict")).to_have_text(["Refused", "Accepted", "Refused"])
+    expect(items.locator(".bullet-text")).to_have_text([FIXABLE, RUNBOOK, UNFIXABLE], use_inner_text=True)
+
+    # the spans and their reasons, as in write mode
+    for index, result in enumerate(data["results"]):
+        violations = sorted(result["violations"], key=lambda v: v["start"])
+        marks = items.nth(index).locator("mark")
+        expect(marks).to_have_count(len({(v["start"], v["end"]) for v in violations}))
+        for violation in violations:
+            expect(items.nth(index).locator(".violations")).to_contain_text(violation["message"])
+    first = sorted(data["results"][0]["violations"], key=lambda v: v["start"])
+    marks = items.first.locator("mark")
+    expect(marks).to_have_text([FIXABLE[v["start"] : v["end"]] for v in first])
+    expect(marks.first).to_have_class(re.compile(rf"\b{first[0]['kind']}\b"))
+    tip = page.locator("#" + (marks.first.get_attribute("aria-describedby") or "missing"))
+    marks.first.focus()
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text(first[0]["message"])
+    n_warnings = sum(len(result["warnings"]) for result in data["results"])
+    expect(page.locator(".checked-group .warning")).to_have_count(n_warnings)
+
+    # the suggestion, and none where nothing true is left
+    assert _texts(items.first.locator(".suggestion-diff ins .edit-text")) == ["Helped debug"]
+    expect(items.first.locator(".suggestion-clean")).to_have_text(FIXED)
+    expect(items.nth(1).locator(".suggestion")).to_have_count(0)  # accepted, and polish changes nothing
+    expect(items.nth(2).locator(".no-suggestion")).to_be_visible()
+
+    # "Use this" puts the suggestion in place of that line, its list marker kept
+    items.first.get_by_role("button", name="Use this for bullet 1").click()
+    expect(box).to_have_value(pasted.replace(FIXABLE, FIXED))
+    expect(page.locator("#copy-status")).to_have_text("Replaced bullet 1 in the bullets box with the suggestion.")
+    assert len(sent) == 1 and live_server.llm.calls == []
+
+    # each mode keeps its own results
+    page.locator("#mode-write").check()
+    expect(page.locator(".checked-group")).to_have_count(0)
+    expect(page.locator("#placeholder")).to_have_text("Bullets appear here once you submit your notes.")
+    page.locator("#mode-check").check()
+    expect(items).to_have_count(3)
+    assert len(sent) == 1
+
+
+@pytest.mark.browser
+def test_check_mode_use_this_leaves_an_edited_box_alone(page: Page) -> None:
+    result = {
+        "bullet": FIXABLE,
+        "verdict": "rejected",
+        "violations": [],
+        "warnings": [],
+        "suggestion": FIXED,
+        "edits": [_edit("Led the debugging of ", "Helped debug ", "ownership", FIXABLE)],  # not the whole fix
+    }
+    _serve(page, 200, json.dumps({"results": [result]}), path="/v1/verify")
+    page.goto("/#check")
+    page.get_by_label("Work notes").fill(NOTES)
+    page.get_by_label("Your bullets").fill(FIXABLE)
+    page.get_by_role("button", name="Check bullets").click()
+
+    # edits that do not make the suggestion: the suggestion alone, no diff
+    expect(page.locator(".suggestion-clean")).to_have_text(FIXED)
+    expect(page.locator(".suggestion-diff")).to_have_count(0)
+    page.get_by_label("Your bullets").fill("Something else entirely.")
+    page.get_by_role("button", name="Use this for bullet 1").click()
+    expect(page.get_by_label("Your bullets")).to_have_value("Something else entirely.")
+    expect(page.locator("#copy-status")).to_contain_text("no longer in the bullets box")
+    expect(page.locator("button.use")).not_to_have_attribute("aria-disabled", "true")
+
+
+@pytest.mark.browser
+def test_the_mode_is_kept_in_the_url_hash(page: Page) -> None:
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if "/v1/" in request.url else None)
+    page.goto("/")
+    expect(page.locator("#mode-write")).to_be_checked()
+    expect(page.locator("#bullets")).to_be_hidden()
+    expect(page.locator("#max-bullets")).to_be_visible()
+
+    page.get_by_label("Check my bullets").check()
+    expect(page).to_have_url(re.compile(r"/#check$"))
+    expect(page.locator("#bullets")).to_be_visible()
+    expect(page.locator("#max-bullets")).to_be_hidden()
+    expect(page.locator("#job-description")).to_be_hidden()
+    expect(page.locator("#submit")).to_have_text("Check bullets")
+
+    # the arrow keys move between the modes, as in any radio group
+    page.locator("#mode-check").focus()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#mode-write")).to_be_checked()
+    expect(page).to_have_url(re.compile(r"/#write$"))
+    expect(page.locator("#submit")).to_have_text("Write bullets")
+    page.keyboard.press("ArrowRight")
+    expect(page).to_have_url(re.compile(r"/#check$"))
+
+    # a reload (or a shared link) opens in that mode; a link to the other switches
+    page.reload()
+    expect(page.locator("#mode-check")).to_be_checked()
+    expect(page.locator("#bullets")).to_be_visible()
+    page.evaluate("location.hash = '#write'")
+    expect(page.locator("#mode-write")).to_be_checked()
+    expect(page.locator("#bullets")).to_be_hidden()
+    # another fragment (the skip link, an error's field link) leaves the mode as it is
+    page.evaluate("location.hash = '#notes'")
+    expect(page.locator("#mode-write")).to_be_checked()
+    assert sent == []
 
 
 @pytest.mark.browser

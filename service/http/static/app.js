@@ -1,4 +1,7 @@
-// bulletguard review page: sends the form to POST /v1/rewrite and shows what comes back.
+// bulletguard review page. Two modes, chosen with the "What to do" radio buttons and kept in the URL hash
+// (#write, #check): "Write bullets" sends the form to POST /v1/rewrite; "Check my bullets" sends the pasted
+// bullets to POST /v1/verify. Either way the page shows what comes back, and a refused bullet's suggestion
+// as a word-level diff with a "Use this" button. Nothing is sent until the user presses the button.
 //
 // Everything shown comes from the user or a model, so it is untrusted: the page only ever builds DOM
 // nodes and sets textContent / attributes, never HTML strings.
@@ -10,12 +13,31 @@
 (function () {
   const API_KEY_STORAGE = "bulletguard.apiKey";
   const REWRITE_URL = "v1/rewrite"; // relative: works behind a path prefix too
+  const VERIFY_URL = "v1/verify";
   const KNOWN_KINDS = ["metric", "tool", "ownership", "scope", "outcome", "redacted", "source"];
+  const EDIT_KINDS = KNOWN_KINDS.concat(["polish"]);
+  // the CLI's rule (service/cli parse_bullets): one bullet per line, a leading "- ", "* " or "• " dropped
+  const BULLET_MARKER = /^[-*•](?:\s+|$)/;
+  const MODES = {
+    write: {
+      button: "Write bullets",
+      busy: "Writing bullets…",
+      status: "Writing bullets. This can take a little while.",
+      placeholder: "Bullets appear here once you submit your notes.",
+    },
+    check: {
+      button: "Check bullets",
+      busy: "Checking bullets…",
+      status: "Checking your bullets.",
+      placeholder: "Verdicts appear here once you check your bullets.",
+    },
+  };
   const FIELD_LABELS = {
     notes: "Work notes",
     evidence: "Evidence",
     redact: "Keep out",
     job_description: "Job posting",
+    bullets: "Your bullets",
     options: "Options",
     max_bullets: "Most bullets",
   };
@@ -25,11 +47,15 @@
     redact: "redact",
     job_description: "job-description",
     max_bullets: "max-bullets",
+    bullets: "bullets",
   };
 
   let form, submitButton, formStatus, results, resultsHeading, errorBox, copyStatus, placeholder, body;
   let uid = 0;
   let busy = false;
+  let mode = "write";
+  // what each mode's results panel showed, kept while the other mode is on screen
+  const shown = { write: null, check: null };
 
   function $(id) {
     return document.getElementById(id);
@@ -113,6 +139,21 @@
     return items;
   }
 
+  function bulletOfLine(line) {
+    return line.trim().replace(BULLET_MARKER, "").trim();
+  }
+
+  // The bullets box: one bullet per non-blank line, each with the index of its line (for "Use this").
+  function readBullets(text) {
+    const out = [];
+    text.split("\n").forEach(function (line, index) {
+      const bullet = bulletOfLine(line);
+      if (bullet) out.push({ text: bullet, line: index });
+    });
+    return out;
+  }
+
+  // The request body for the current mode; in check mode also the bullets as sent, with their lines.
   function readForm() {
     const payload = { notes: $("notes").value };
     const evidence = parseEvidence($("evidence").value);
@@ -124,6 +165,14 @@
       })
       .filter(Boolean);
     if (redact.length) payload.redact = redact;
+    if (mode === "check") {
+      const sent = readBullets($("bullets").value);
+      if (!sent.length) throw new InputError("bullets", "Paste at least one bullet to check, one per line.");
+      payload.bullets = sent.map(function (b) {
+        return b.text;
+      });
+      return { payload: payload, sent: sent };
+    }
     const maxRaw = $("max-bullets").value.trim();
     if (maxRaw) {
       const max = Number(maxRaw);
@@ -133,7 +182,7 @@
     // Sent only when given, so the page also works with a service that does not know the field.
     const posting = $("job-description").value;
     if (posting.trim()) payload.job_description = posting;
-    return payload;
+    return { payload: payload, sent: null };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -142,10 +191,11 @@
   function setBusy(on) {
     busy = on;
     submitButton.disabled = on;
-    submitButton.textContent = on ? "Writing bullets…" : "Write bullets";
+    submitButton.textContent = on ? MODES[mode].busy : MODES[mode].button;
+    for (const radio of form.querySelectorAll('input[name="mode"]')) radio.disabled = on;
     form.setAttribute("aria-busy", on ? "true" : "false");
     results.setAttribute("aria-busy", on ? "true" : "false");
-    formStatus.textContent = on ? "Writing bullets. This can take a little while." : formStatus.textContent;
+    formStatus.textContent = on ? MODES[mode].status : formStatus.textContent;
   }
 
   function clearInvalid() {
@@ -372,6 +422,157 @@
     ]);
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Suggestions: the repair of a refused bullet (or the polish of an accepted one) as a word-level diff.
+
+  // Words, runs of space, and single other characters: joined again they give the text back.
+  const DIFF_TOKEN = /\s+|[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*|\S/gu;
+
+  function diffTokens(text) {
+    return text.match(DIFF_TOKEN) || [];
+  }
+
+  // One edit as pieces: the words it leaves as they were at either end (the API's edits are whole
+  // words with their trailing space, so "worker to Kafka." -> "worker." keeps "worker" and "."), then
+  // what it removes and what it adds.
+  function editPieces(removed, added, kind) {
+    const a = diffTokens(removed);
+    const b = diffTokens(added);
+    let head = 0;
+    while (head < a.length && head < b.length && a[head] === b[head]) head += 1;
+    let tail = 0;
+    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) {
+      tail += 1;
+    }
+    const pieces = [];
+    const before = a.slice(0, head).join("");
+    const del = a.slice(head, a.length - tail).join("");
+    const ins = b.slice(head, b.length - tail).join("");
+    const after = a.slice(a.length - tail).join("");
+    if (before) pieces.push({ type: "same", text: before });
+    if (del) pieces.push({ type: "del", text: del, kind: kind });
+    if (ins) pieces.push({ type: "ins", text: ins, kind: kind });
+    if (after) pieces.push({ type: "same", text: after });
+    return pieces;
+  }
+
+  // The bullet cut into unchanged, removed and added pieces by the response's edits (start/end count
+  // code points). null when the edits do not turn the bullet into the suggestion: then only the
+  // suggestion is shown.
+  function diffPieces(text, edits, suggestion) {
+    if (!isArray(edits)) return null;
+    const chars = codePoints(text);
+    const sorted = edits.slice().sort(function (a, b) {
+      return (a && b && a.start - b.start) || 0;
+    });
+    const pieces = [];
+    let pos = 0;
+    for (const edit of sorted) {
+      if (
+        !edit ||
+        !Number.isInteger(edit.start) ||
+        !Number.isInteger(edit.end) ||
+        edit.start < pos ||
+        edit.end < edit.start ||
+        edit.end > chars.length ||
+        typeof edit.replacement !== "string"
+      ) {
+        return null;
+      }
+      if (edit.start > pos) pieces.push({ type: "same", text: chars.slice(pos, edit.start).join("") });
+      const kind = EDIT_KINDS.indexOf(edit.kind) >= 0 ? edit.kind : "other";
+      pieces.push(...editPieces(chars.slice(edit.start, edit.end).join(""), edit.replacement, kind));
+      pos = edit.end;
+    }
+    if (pos < chars.length) pieces.push({ type: "same", text: chars.slice(pos).join("") });
+    const result = pieces
+      .filter(function (piece) {
+        return piece.type !== "del";
+      })
+      .map(function (piece) {
+        return piece.text;
+      })
+      .join("");
+    return result === suggestion ? pieces : null;
+  }
+
+  // <del>/<ins> are not announced by most screen readers: each carries a visually hidden "removed:" or
+  // "added:" before its words. The class names the violation kind the edit mends (or polish).
+  function diffParagraph(pieces) {
+    const paragraph = el("p", { className: "suggestion-diff" });
+    for (const piece of pieces) {
+      if (piece.type === "same") {
+        paragraph.append(piece.text);
+        continue;
+      }
+      paragraph.append(
+        el(piece.type, { className: "edit " + piece.kind }, [
+          el("span", { className: "visually-hidden", text: piece.type === "del" ? "removed: " : "added: " }),
+          el("span", { className: "edit-text", text: piece.text }),
+        ]),
+      );
+    }
+    return paragraph;
+  }
+
+  // A suggestion with its diff and a "Use this" button. ``onUse`` applies it and says whether it could;
+  // after that the button says "Used" and does nothing more (it keeps the focus).
+  function suggestionBlock(text, suggestion, edits, options, onUse) {
+    const labelId = nextId("suggestion");
+    const textId = nextId("suggestion-text");
+    const pieces = diffPieces(text, edits, suggestion);
+    const use = el("button", { type: "button", className: "use", "aria-describedby": textId }, [
+      el("span", { className: "use-label", text: "Use this" }),
+      el("span", { className: "visually-hidden", text: " " + options.target }),
+    ]);
+    use.addEventListener("click", function () {
+      if (use.getAttribute("aria-disabled") === "true") return;
+      if (!onUse()) return;
+      use.setAttribute("aria-disabled", "true");
+      use.firstChild.textContent = "Used";
+    });
+    return el("div", { className: "suggestion", role: "group", "aria-labelledby": labelId }, [
+      el("p", { className: "suggestion-label", id: labelId }, [
+        el("strong", { text: options.polish ? "Suggested polish" : "Suggested fix" }),
+        options.polish ? " (the same claims, written as bullets are)" : " (only what your input backs)",
+      ]),
+      pieces ? diffParagraph(pieces) : null,
+      el("p", { className: "suggestion-text" }, [
+        pieces ? el("span", { className: "muted", text: "Reads: " }) : null,
+        el("span", { className: "suggestion-clean", id: textId, text: suggestion }),
+      ]),
+      el("div", { className: "bullet-actions" }, [use]),
+    ]);
+  }
+
+  // For a refused bullet whose response says it has no suggestion (null, not absent).
+  function noSuggestion(bullet) {
+    if (!bullet || !("suggestion" in bullet) || bullet.suggestion !== null) return null;
+    return el("p", {
+      className: "no-suggestion muted",
+      text:
+        "No true version of this bullet can be made from your input: drop the highlighted claims, or add " +
+        "them to your notes if they are true.",
+    });
+  }
+
+  function originLine(bullet) {
+    let chip, note;
+    if (bullet.origin === "you") {
+      chip = "repaired by you";
+      note = "The suggestion for refused bullet " + bullet.fromRefused + ", which you chose to use.";
+    } else if (bullet.origin === "repaired") {
+      chip = "repaired";
+      note = bullet.original ? "The model wrote “" + String(bullet.original) + "”, which was refused." : "";
+    } else if (bullet.origin === "fallback") {
+      chip = "from your notes";
+      note = "The model gave nothing usable; this is a sentence of your notes.";
+    } else {
+      return null;
+    }
+    return el("p", { className: "bullet-origin" }, [el("span", { className: "chip origin", text: chip }), " ", note]);
+  }
+
   function metaLine(bullet) {
     const parts = [];
     if (bullet.proof_area) parts.push("proves " + bullet.proof_area);
@@ -411,6 +612,7 @@
         el("li", { className: "bullet accepted" }, [
           el("div", { className: "bullet-main" }, [
             el("p", { className: "bullet-text", id: textId, text: text }),
+            originLine(bullet),
             metaLine(bullet),
             el("div", { className: "bullet-actions" }, [copy]),
           ]),
@@ -432,17 +634,24 @@
     return section;
   }
 
-  function refusedSection(rejected) {
+  function refusedSection(rejected, accept) {
     const headingId = nextId("refused");
     const list = el("ol", { className: "bullets" });
     rejected.forEach(function (bullet, index) {
       const violations = isArray(bullet.violations) ? bullet.violations : [];
+      const text = String(bullet.text || "");
+      const suggestion = typeof bullet.suggestion === "string" && bullet.suggestion ? bullet.suggestion : null;
       list.append(
         el("li", { className: "bullet refused" }, [
           el("div", { className: "bullet-main" }, [
-            highlightedText(String(bullet.text || ""), violations),
+            highlightedText(text, violations),
             metaLine(bullet),
             violationList(violations),
+            suggestion
+              ? suggestionBlock(text, suggestion, bullet.edits, { target: "for refused bullet " + (index + 1) }, function () {
+                  return accept(bullet, suggestion, index);
+                })
+              : noSuggestion(bullet),
           ]),
           warningBlock(bullet.warnings),
         ]),
@@ -551,8 +760,36 @@
     main.append(el("p", { className: "summary", text: facts.join(", ") + "." }));
     if (meta.length) main.append(el("p", { className: "muted small", text: meta.join(" · ") }));
 
-    main.append(acceptedSection(bullets));
-    if (rejected.length) main.append(refusedSection(rejected));
+    // the accepted list grows when a refused bullet's suggestion is used: it is drawn again each time
+    const accepted = bullets.slice();
+    const acceptedSlot = el("div", { className: "accepted-slot" }, [acceptedSection(accepted)]);
+    main.append(acceptedSlot);
+    if (rejected.length) {
+      main.append(
+        refusedSection(rejected, function (bullet, suggestion, index) {
+          const same = accepted.findIndex(function (b) {
+            return String(b.text || "") === suggestion;
+          });
+          if (same >= 0) {
+            announce("The suggestion for refused bullet " + (index + 1) + " is accepted bullet " + (same + 1) + " already.");
+            return true;
+          }
+          accepted.push({
+            text: suggestion,
+            sources: isArray(bullet.sources) ? bullet.sources : [],
+            proof_area: bullet.proof_area,
+            origin: "you",
+            fromRefused: index + 1,
+          });
+          acceptedSlot.replaceChildren(acceptedSection(accepted));
+          announce(
+            "Added the suggestion for refused bullet " + (index + 1) + " to the accepted bullets, as bullet " +
+              accepted.length + ".",
+          );
+          return true;
+        }),
+      );
+    }
     if (!bullets.length && isArray(data.reply_errors) && data.reply_errors.length) {
       main.append(
         el("section", { className: "group" }, [
@@ -570,12 +807,147 @@
     if (isArray(data.questions)) aside.append(questionsSection(data.questions));
     if (data.match && typeof data.match === "object") aside.append(matchSection(data.match));
 
-    body.replaceChildren(main);
-    if (aside.childElementCount) body.append(aside);
-    body.classList.toggle("has-aside", aside.childElementCount > 0);
-    placeholder.hidden = true;
+    showResults(main, aside);
     formStatus.textContent =
       "Done: " + plural(bullets.length, "bullet", "bullets") + " accepted, " + rejected.length + " refused.";
+  }
+
+  function showResults(main, aside) {
+    body.replaceChildren(main);
+    const hasAside = Boolean(aside && aside.childElementCount);
+    if (hasAside) body.append(aside);
+    body.classList.toggle("has-aside", hasAside);
+    placeholder.hidden = true;
+  }
+
+  // Said by the page's live region (the one that says "Copied …").
+  function announce(text) {
+    copyStatus.textContent = text;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Check mode: the verdict of each pasted bullet, in the order pasted.
+
+  // The bullet's line in the bullets box replaced by its suggestion, the line's list marker kept. Found
+  // at the line it was read from, else wherever the box still has it; false when it is gone (edited).
+  function replaceBulletLine(entry, bullet, suggestion) {
+    const area = $("bullets");
+    const lines = area.value.split("\n");
+    let at = -1;
+    if (entry && entry.line < lines.length && bulletOfLine(lines[entry.line]) === bullet) at = entry.line;
+    if (at < 0) {
+      at = lines.findIndex(function (line) {
+        return bulletOfLine(line) === bullet;
+      });
+    }
+    if (at < 0) return false;
+    const line = lines[at];
+    const pos = line.indexOf(bullet);
+    lines[at] = line.slice(0, pos) + suggestion + line.slice(pos + bullet.length);
+    area.value = lines.join("\n");
+    return true;
+  }
+
+  function checkedItem(result, index, entry) {
+    const accepted = result.verdict === "accepted";
+    const text = String(result.bullet || "");
+    const violations = isArray(result.violations) ? result.violations : [];
+    const suggestion = typeof result.suggestion === "string" && result.suggestion ? result.suggestion : null;
+    const name = "bullet " + (index + 1);
+    let fix = null;
+    if (suggestion) {
+      fix = suggestionBlock(text, suggestion, result.edits, { polish: accepted, target: "for " + name }, function () {
+        if (!replaceBulletLine(entry, text, suggestion)) {
+          announce("Bullet " + (index + 1) + " is no longer in the bullets box as it was checked: nothing replaced.");
+          return false;
+        }
+        announce("Replaced bullet " + (index + 1) + " in the bullets box with the suggestion.");
+        return true;
+      });
+    } else if (!accepted) {
+      fix = noSuggestion(result);
+    }
+    return el("li", { className: "bullet " + (accepted ? "accepted" : "refused") }, [
+      el("div", { className: "bullet-main" }, [
+        el("p", { className: "verdict-line" }, [
+          el("span", { className: "chip verdict " + (accepted ? "ok" : "bad"), text: accepted ? "Accepted" : "Refused" }),
+          " " + name,
+        ]),
+        highlightedText(text, violations),
+        violations.length ? violationList(violations) : null,
+        fix,
+      ]),
+      warningBlock(result.warnings),
+    ]);
+  }
+
+  function renderCheck(data, sent) {
+    const checked = isArray(data.results) ? data.results.filter(Boolean) : [];
+    const nAccepted = checked.filter(function (r) {
+      return r.verdict === "accepted";
+    }).length;
+    const nRefused = checked.length - nAccepted;
+    const headingId = nextId("checked");
+    const list = el("ol", { className: "bullets" });
+    checked.forEach(function (result, index) {
+      list.append(checkedItem(result, index, sent ? sent[index] : null));
+    });
+    const main = el("div", { className: "results-main" }, [
+      el("p", {
+        className: "summary",
+        text: plural(checked.length, "bullet", "bullets") + " checked: " + nAccepted + " accepted, " + nRefused + " refused.",
+      }),
+      el("section", { className: "group checked-group", "aria-labelledby": headingId }, [
+        el("h3", { id: headingId, text: "Verdicts (" + checked.length + ")" }),
+        nRefused
+          ? el("p", {
+              className: "help",
+              text:
+                "A refused bullet claims something your input does not back: the highlighted words. Hover, tap " +
+                "or tab to a highlight for the reason.",
+            })
+          : null,
+        list,
+      ]),
+    ]);
+    showResults(main, null);
+    formStatus.textContent = "Done: " + nAccepted + " accepted, " + nRefused + " refused.";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Modes: "write" (POST /v1/rewrite) and "check" (POST /v1/verify), kept in the URL hash.
+
+  function modeOfHash() {
+    const name = window.location.hash.replace(/^#/, "");
+    return Object.prototype.hasOwnProperty.call(MODES, name) ? name : null;
+  }
+
+  // Each mode keeps its own results on screen: switching puts the other mode's back.
+  function setMode(next, writeHash) {
+    if (!Object.prototype.hasOwnProperty.call(MODES, next) || busy) return;
+    if (next !== mode) {
+      shown[mode] = {
+        nodes: Array.from(body.childNodes),
+        aside: body.classList.contains("has-aside"),
+        done: placeholder.hidden,
+        status: formStatus.textContent,
+      };
+      mode = next;
+      const saved = shown[mode];
+      body.replaceChildren(...(saved ? saved.nodes : []));
+      body.classList.toggle("has-aside", Boolean(saved && saved.aside));
+      placeholder.hidden = Boolean(saved && saved.done);
+      formStatus.textContent = saved ? saved.status : "";
+      clearError();
+      clearInvalid();
+    }
+    $("mode-" + mode).checked = true;
+    for (const node of form.querySelectorAll("[data-mode]")) node.hidden = node.getAttribute("data-mode") !== mode;
+    submitButton.textContent = MODES[mode].button;
+    placeholder.textContent = MODES[mode].placeholder;
+    if (writeHash && window.location.hash !== "#" + mode) {
+      window.history.replaceState(window.history.state, "", "#" + mode);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -639,9 +1011,9 @@
     clearInvalid();
     copyStatus.textContent = "";
 
-    let payload;
+    let request;
     try {
-      payload = readForm();
+      request = readForm();
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       markInvalid(error.fieldId);
@@ -656,13 +1028,13 @@
 
     body.replaceChildren();
     placeholder.hidden = false;
-    setBusy(true);
+    setBusy(true); // also locks the mode until the answer is in
     let response;
     try {
-      response = await fetch(REWRITE_URL, {
+      response = await fetch(mode === "check" ? VERIFY_URL : REWRITE_URL, {
         method: "POST",
         headers: headers,
-        body: JSON.stringify(payload),
+        body: JSON.stringify(request.payload),
         credentials: "same-origin",
         cache: "no-store",
       });
@@ -682,7 +1054,8 @@
       showError("Unexpected answer", "The service answered without a readable result.", [], "HTTP " + response.status);
       return;
     }
-    render(data);
+    if (mode === "check") renderCheck(data, request.sent);
+    else render(data);
     resultsHeading.focus();
   }
 
@@ -713,6 +1086,17 @@
     form.addEventListener("input", function (event) {
       if (event.target && event.target.removeAttribute) event.target.removeAttribute("aria-invalid");
     });
+    for (const radio of form.querySelectorAll('input[name="mode"]')) {
+      radio.addEventListener("change", function () {
+        if (radio.checked) setMode(radio.value, true);
+      });
+    }
+    // a link to #check or #write (or the address bar) switches the mode; other fragments (#notes) do not
+    window.addEventListener("hashchange", function () {
+      const linked = modeOfHash();
+      if (linked) setMode(linked, false);
+    });
+    setMode(modeOfHash() || "write", false);
     document.documentElement.classList.add("js");
   }
 
