@@ -133,7 +133,7 @@ def _rewrite(request: RewriteRequest, settings: Settings, llm_factory: LLMFactor
     except LLMError as exc:
         print(f"bulletguard rewrite: {exc.title}: {exc.message}", file=sys.stderr)
         return EXIT_MODEL_FAILED
-    response = RewriteResponse.from_result(result, None, request, reading.posting, reading.questions)
+    response = RewriteResponse.from_result(result, None, request, reading.posting, reading.questions, reading.facts)
     if as_json:
         print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:

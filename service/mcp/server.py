@@ -135,7 +135,7 @@ def build_tools(settings: Settings, llm_factory: LLMFactory = llm_client_from_se
             llm.append(llm_factory(settings))
         reading = await run_in_threadpool(read_request, request)  # CPU work, off the event loop
         result = await run_rewrite(llm[0], request, settings, reading)
-        return RewriteResponse.from_result(result, None, request, reading.posting, reading.questions)
+        return RewriteResponse.from_result(result, None, request, reading.posting, reading.questions, reading.facts)
 
     return [
         ToolSpec(

@@ -162,6 +162,12 @@ async def rewrite_notes(
     )
     # warnings per accepted bullet and questions: computed here, from the request
     build = partial(
-        RewriteResponse.from_result, result, request_id_of(request.scope), body, reading.posting, reading.questions
+        RewriteResponse.from_result,
+        result,
+        request_id_of(request.scope),
+        body,
+        reading.posting,
+        reading.questions,
+        reading.facts,
     )
     return await to_thread.run_sync(build)  # the lint of each accepted bullet: CPU work too
