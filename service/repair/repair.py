@@ -163,7 +163,7 @@ def _metric(text: str, v: Violation, facts: Facts) -> list[str]:
     if mine is not None:
         near = _context(text, v.start, v.end)
         lead = words(text[max(0, v.start - 40) : v.start])[-2:]
-        lower = text.lower()
+        lower = (text[: v.start] + " " + text[v.end :]).lower()  # the bullet but the refused figure
         scored: list[tuple[int, int, str]] = []
         for s in facts.sources:
             src = s.analysis.text

@@ -10,8 +10,9 @@ when it
    ("notification worker");
 3. makes sense without what was cut (:func:`sense_problems`): no claim of change or figure left beside a
    figure the repair dropped ("Helped debug a cut in memory use." from "a 70% cut in memory use";
-   "99.5% of queries." from "99.5% of queries under 28ms"), and no preposition or article left before a
-   verb or a connective where a phrase was cut ("used by moved them");
+   "99.5% of queries." from "99.5% of queries under 28ms"), no preposition or article left before a
+   verb or a connective where a phrase was cut ("used by moved them"), and no sentence of one or two
+   words ("…so support can undo one. SQLAlchemy.");
 4. is accepted by the guard against the same input (checked again here).
 
 Pure and deterministic, no I/O.
@@ -85,6 +86,7 @@ CHANGE_WORDS = frozenset(
 _NEEDS_OBJECT = (PREPOSITIONS - {"including", "throughout"}) | {"than", "the", "a", "an"}
 _FIGURE = re.compile(r"\d")
 _MARKER = re.compile(r"\s*\d+[.)]\s")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +200,14 @@ def _verb_like(word: str) -> bool:
     return word.isalpha() and len(word) > 4 and word.endswith("ed")
 
 
+def _fragments(text: str) -> list[str]:
+    """Sentences of fewer than three words ("…so support can undo one. SQLAlchemy.")."""
+    return [f"'{s}' is a fragment, not a sentence" for s in _SENTENCE.split(text) if 0 < len(words(s)) < 3]
+
+
 def sense_problems(fix: Repair, facts: Facts) -> list[str]:
     """What makes ``fix``'s suggestion read wrong once its cuts are made (empty when nothing)."""
-    return _orphans(fix, facts) + _seams(fix)
+    return _orphans(fix, facts) + _seams(fix) + _fragments(fix.suggestion)
 
 
 def _content(word: str) -> bool:
