@@ -41,7 +41,7 @@ def recordings(tmp_path: Path) -> Path:
 
 def _eval(cases_dir: Path, recordings: Path, out: Path, *extra: str) -> int:
     argv = ["--replay", "--model", MODEL, "--cases", str(cases_dir), "--recordings", str(recordings)]
-    return main([*argv, "--out", str(out), "--max-bullets", "1", "--no-progress", *extra])
+    return main([*argv, "--out", str(out), "--max-bullets", "1", "--no-progress", "--no-repair", *extra])
 
 
 def test_replay_from_the_command_line_writes_the_three_reports(

@@ -62,7 +62,7 @@ def app_with(llm: Any, **settings: Any) -> FastAPI:
 
 def assert_guarded(client: TestClient, body: dict[str, Any], data: dict[str, Any]) -> None:
     """Every returned bullet is one the guard accepts on the request's own inputs."""
-    texts = [bullet["text"] for bullet in model_bullets(data)]
+    texts = [bullet["text"] for bullet in data["bullets"]]  # fallbacks too: the guard checked them
     if not texts:
         return
     check = {"notes": body["notes"], "evidence": body.get("evidence", []), "redact": body.get("redact", [])}
