@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.guard import BulletResult, Facts, analyse_bullet, check_bullet
@@ -205,9 +206,37 @@ def _fragments(text: str) -> list[str]:
     return [f"'{s}' is a fragment, not a sentence" for s in _SENTENCE.split(text) if 0 < len(words(s)) < 3]
 
 
+def _next_content(ws: Sequence[str], i: int, n: int) -> list[str]:
+    return [w[:5] for w in ws[i + 1 :] if _content(w) or _FIGURE.search(w)][:n]
+
+
+def _grafts(fix: Repair, facts: Facts) -> list[str]:
+    """Words the repair put in (the input's verb, figure or noun) that take another object in the
+    suggestion than in the input: "Helped debug a team…" from "Led a team…" when the input helped debug a
+    memory leak. The object must be one of the next two words the input gives that word."""
+    mine = {w[:5] for w in words(fix.bullet)}
+    ws = words(fix.suggestion)
+    source = words(input_text(facts))
+    problems: list[str] = []
+    for i, word in enumerate(ws):
+        if word[:5] in mine or not (_content(word) or _FIGURE.search(word)):
+            continue
+        following = _next_content(ws, i, 1)
+        if not following or following[0] in {w[:5] for w in ws if w[:5] not in mine}:
+            continue  # the end, or another word the repair put in ("Helped debug")
+        objects = {o for j, w in enumerate(source) if w[:5] == word[:5] for o in _next_content(source, j, 2)}
+        if following[0] not in objects:
+            problems.append(f"'{word}' takes another object here than in the input")
+    return problems
+
+
 def sense_problems(fix: Repair, facts: Facts) -> list[str]:
     """What makes ``fix``'s suggestion read wrong once its cuts are made (empty when nothing)."""
-    return _orphans(fix, facts) + _seams(fix) + _fragments(fix.suggestion)
+    problems = _orphans(fix, facts) + _seams(fix) + _fragments(fix.suggestion) + _grafts(fix, facts)
+    first = words(fix.suggestion)[:1]
+    if first and first[0] in PREPOSITIONS | JOINERS:
+        problems.append(f"it opens with '{first[0]}'")
+    return problems
 
 
 def _content(word: str) -> bool:
