@@ -193,6 +193,17 @@ def _seams(fix: Repair) -> list[str]:
         if after is None or after in JOINERS or after in PREPOSITIONS or _verb_like(after):
             cut = " ".join(a[i1:i2])
             problems.append(f"'{before}' is left without its object where '{cut}' was cut")
+    spans = _token_spans(fix.bullet)
+    for op, i1, i2, j1, _ in matcher.get_opcodes():
+        if op != "delete" or j1 >= len(b):
+            continue
+        # "dropped [40%] of its errors": the figure's own "of" or "than" is left behind it
+        if b[j1] in {"of", "than"} and any(_FIGURE.search(w) for w in a[i1:i2]):
+            problems.append(f"'{b[j1]}' is left without the figure before it")
+        # "retry logic [and Grafana] dashboards": a list member cut out of the middle of a phrase
+        gap = fix.bullet[spans[i2 - 1][1] : spans[i2][0]] if i2 < len(spans) and len(spans) == len(a) else " "
+        if a[i1] in {"and", "or", "&"} and j1 > 0 and _content(b[j1 - 1]) and _content(b[j1]) and not gap.strip():
+            problems.append(f"'{b[j1 - 1]} {b[j1]}' runs together where '{' '.join(a[i1:i2])}' was cut")
     return problems
 
 
@@ -233,9 +244,13 @@ def _grafts(fix: Repair, facts: Facts) -> list[str]:
 def sense_problems(fix: Repair, facts: Facts) -> list[str]:
     """What makes ``fix``'s suggestion read wrong once its cuts are made (empty when nothing)."""
     problems = _orphans(fix, facts) + _seams(fix) + _fragments(fix.suggestion) + _grafts(fix, facts)
-    first = words(fix.suggestion)[:1]
-    if first and first[0] in PREPOSITIONS | JOINERS:
-        problems.append(f"it opens with '{first[0]}'")
+    for part in re.split(r"(?<=[.!?;])\s+", fix.suggestion):  # sentences, and clauses after a semicolon
+        first = words(part)[:1]
+        if first and first[0] in PREPOSITIONS | JOINERS:
+            problems.append(f"a sentence opens with '{first[0]}'")
+    for sentence in re.split(r"(?<=[.!?])\s+", fix.suggestion)[1:]:
+        if sentence[:1].islower() and sentence not in fix.bullet:  # lower case where the bullet had none
+            problems.append(f"a sentence opens in lower case: '{sentence[:20]}'")
     return problems
 
 
