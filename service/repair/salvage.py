@@ -13,7 +13,9 @@ when it
    "99.5% of queries." from "99.5% of queries under 28ms"), no preposition or article left before a
    verb or a connective where a phrase was cut ("used by moved them"), and no sentence of one or two
    words ("…so support can undo one. SQLAlchemy.");
-4. is accepted by the guard against the same input (checked again here).
+4. states no figure the input does not (the guard also accepts figures it derives, or steps of a
+   sequence: "1% -> 50% -> 75% -> 100%" against "1% -> 10% -> 50% -> 100%");
+5. is accepted by the guard against the same input (checked again here).
 
 Pure and deterministic, no I/O.
 """
@@ -282,6 +284,18 @@ def keeps_the_work(fix: Repair, facts: Facts) -> bool:
     return bool(pairs & _input_pairs(facts))
 
 
+def unstated_figures(text: str, facts: Facts) -> list[str]:
+    """Figures of ``text`` that no input figure states (same dimension and value). The guard also accepts
+    figures it can derive or read as steps of a sequence; a salvaged bullet keeps only the input's own."""
+    stated = {(q.dim, round(q.value, 6)) for s in facts.sources for q in s.analysis.quantities}
+    lower = input_text(facts).lower()
+    return [
+        q.text
+        for q in analyse_bullet(text).quantities
+        if _FIGURE.search(q.text) and (q.dim, round(q.value, 6)) not in stated and q.text.lower() not in lower
+    ]
+
+
 def salvage(bullet: str, facts: Facts, result: BulletResult | None = None) -> Salvage:
     """Whether the repair of the refused ``bullet`` may be returned in its place (see the module's rules)."""
     fix = repair(bullet, facts, result)
@@ -294,6 +308,9 @@ def salvage(bullet: str, facts: Facts, result: BulletResult | None = None) -> Sa
     problems = sense_problems(fix, facts)
     if problems:
         return Salvage(bullet, fix, problems[0])
+    unstated = unstated_figures(fix.suggestion, facts)
+    if unstated:
+        return Salvage(bullet, fix, f"'{unstated[0]}' is a figure the input does not state")
     if check_bullet(fix.suggestion, facts).violations:  # repair checks it too; a salvage never rests on that
         return Salvage(bullet, fix, "refused by the guard")
     return Salvage(bullet, fix, None)

@@ -101,6 +101,12 @@ REFUSED = [
         id="a-list-member-cut-from-the-middle-of-a-phrase",
     ),
     pytest.param(
+        "shipped the new pricing engine behind a percentage flag: 1% -> 10% -> 50% -> 100% over 2 weeks",
+        "Shipped the new pricing engine behind a percentage flag: 1% -> 50% -> 75% -> 98.3% -> 100% over 6 weeks.",
+        "'75%' is a figure the input does not state",
+        id="a-figure-the-guard-reads-as-a-step-of-a-sequence",
+    ),
+    pytest.param(
         "wrote the retry logic",
         "Wrote the retry logic. Cut checkout errors by 40% across payments, billing and invoicing services.",
         "a sentence opens with 'across'",
