@@ -95,9 +95,11 @@ class Settings(BaseSettings):
         default=2, ge=0, description="How often the LLM is re-asked after the guard rejects its bullets."
     )
     rewrite_repair: bool = Field(
-        default=False,
-        description="Experimental: return a refused model bullet's guard-checked repair as accepted (marked "
-        "`repaired`), and the notes' own sentences when the model gave nothing usable (marked `fallback`).",
+        default=True,
+        description="Return a refused model bullet's repair as accepted (marked `repaired`, the original and its "
+        "violations beside it) when it keeps the bullet's substance, reads as sense and passes the guard again, "
+        "so a re-ask asks only for the bullets still missing; and the notes' own sentences when the model gave "
+        "nothing usable (marked `fallback`, counted apart). `false`: refused bullets are only re-asked.",
     )
     rewrite_timeout_s: float = Field(
         default=120.0, gt=0, description="Overall time budget of one rewrite request, in seconds."

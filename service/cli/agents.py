@@ -138,16 +138,25 @@ def _rewrite(request: RewriteRequest, settings: Settings, llm_factory: LLMFactor
         print(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print_rewrite(response, sys.stdout)
-    return EXIT_OK if response.bullets else EXIT_REJECTED
+    # the notes' own sentences (fallback) are no bullets of the model's: alone, the rewrite failed
+    return EXIT_OK if any(b.origin != "fallback" for b in response.bullets) else EXIT_REJECTED
 
 
 def print_rewrite(response: RewriteResponse, out: TextIO) -> None:
-    print(f"Accepted ({len(response.bullets)}):", file=out)
-    for index, bullet in enumerate(response.bullets, start=1):
+    own = [b for b in response.bullets if b.origin != "fallback"]
+    fallback = [b for b in response.bullets if b.origin == "fallback"]
+    print(f"Accepted ({len(own)}):", file=out)
+    for index, bullet in enumerate(own, start=1):
         print(f"  {index}. {bullet.text}", file=out)
         print(f"     sources: {', '.join(bullet.sources)}; proves: {bullet.proof_area}", file=out)
-    if not response.bullets:
+        if bullet.origin == "repaired":
+            print(f"     repaired from: {bullet.original}", file=out)
+    if not own:
         print("  (none: every bullet the model wrote claimed something the input does not state)", file=out)
+    if fallback:
+        print(f"From your notes, as the model gave nothing usable ({len(fallback)}):", file=out)
+        for bullet in fallback:
+            print(f"  - {bullet.text}", file=out)
     if response.rejected:
         print(f"Refused ({len(response.rejected)}):", file=out)
         for rejected in response.rejected:

@@ -200,6 +200,15 @@ def build_run_parser() -> argparse.ArgumentParser:
             "json_object mode, else none)"
         ),
     )
+    parser.add_argument(
+        "--repair",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=(
+            "the rewrite's salvage of refused bullets and its fallback to the notes' sentences "
+            "(default: BULLETGUARD_REWRITE_REPAIR, on; under --replay, as recorded)"
+        ),
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--verbose", action="store_true", help="log pipeline and LLM events at the configured level")
     return parser
@@ -392,6 +401,7 @@ def _run(args: argparse.Namespace) -> int:
                 concurrency=_pick(args.concurrency, recorded and recorded.concurrency, DEFAULT_CONCURRENCY),
                 mode=mode,
                 pass_k=args.pass_k,
+                repair=_pick(args.repair, recorded and recorded.repair, get_settings().rewrite_repair),
             )
             store = RecordingStore(args.recordings) if mode != "live" else None
             records = asyncio.run(
@@ -435,6 +445,7 @@ def _run(args: argparse.Namespace) -> int:
                 concurrency=config.concurrency,
                 cases=tuple(c.id for c in cases),
                 prompts_dir=str(extra.resolve()) if extra is not None else None,
+                repair=config.repair,
             ),
         )
     meta: dict[str, Any] = {"started_at": started_at, "wall_seconds": round(wall, 1)}

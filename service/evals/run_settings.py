@@ -6,11 +6,12 @@ to its recordings, and ``eval --replay`` starts from them; a flag given on the c
 
     {"format": "bulletguard-recording-run/1", "prompts": ["v1"], "models": ["openai/..."],
      "max_bullets": 2, "max_reasks": 2, "repeat": 1, "temperature": null, "timeout_s": 120.0,
-     "concurrency": 1, "prompts_dir": null, "cases": ["api-01-...", ...]}
+     "concurrency": 1, "prompts_dir": null, "repair": true, "cases": ["api-01-...", ...]}
 
 ``prompts_dir`` is the ``--prompts`` directory of the run (null: only the package's ``prompts/``).
 ``concurrency`` and ``timeout_s`` do not change what is asked, only how; they are kept so that the
-replayed report's ``config`` is the recorded one.
+replayed report's ``config`` is the recorded one. ``repair`` (the pipeline's salvage and fallback) changes
+what a re-ask asks: recordings whose ``run.json`` predates it were made without them (``false``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class RunSettings:
     concurrency: int
     cases: tuple[str, ...]
     prompts_dir: str | None = None
+    repair: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -90,6 +92,7 @@ def load_run_settings(recordings: Path) -> RunSettings | None:
             concurrency=int(data["concurrency"]),
             cases=_strings(data, "cases"),
             prompts_dir=None if prompts_dir is None else str(prompts_dir),
+            repair=bool(data.get("repair", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RunSettingsError(f"{path}: malformed ({type(exc).__name__}: {exc})") from None

@@ -48,6 +48,9 @@ class EvalConfig:
     concurrency: int = DEFAULT_CONCURRENCY
     mode: Mode = "live"
     pass_k: int | None = None  # a case passes when >= pass_k of its repeats pass; None: a majority
+    # the pipeline's salvage and fallback (BULLETGUARD_REWRITE_REPAIR): a refused bullet's repair stands in
+    # for it, and the notes' own sentences when nothing usable came back
+    repair: bool = True
 
     def __post_init__(self) -> None:
         if not self.prompts or not self.models:
@@ -79,6 +82,7 @@ class EvalConfig:
             "timeout_s": self.timeout_s,
             "concurrency": self.concurrency,
             "mode": self.mode,
+            "repair": self.repair,
         }
 
 
@@ -185,6 +189,8 @@ async def _run_one(
             prompt_version=job.prompt,
             timeout=config.timeout_s,
             prompts_dir=prompts_dir,
+            salvage=config.repair,
+            fallback=config.repair,
             **options,
         )
     except (MissingRecording, RecordingError):

@@ -162,17 +162,23 @@ def _metric(text: str, v: Violation, facts: Facts) -> list[str]:
     mine = next((q for q in analyse_bullet(text).quantities if q.start == v.start and q.end == v.end), None)
     if mine is not None:
         near = _context(text, v.start, v.end)
-        lead = words(text[max(0, v.start - 20) : v.start])[-1:]
-        lower = text.lower()
+        lead = words(text[max(0, v.start - 40) : v.start])[-2:]
+        lower = (text[: v.start] + " " + text[v.end :]).lower()  # the bullet but the refused figure
         scored: list[tuple[int, int, str]] = []
         for s in facts.sources:
             src = s.analysis.text
             for q in s.analysis.quantities:
                 shared = len(near & _context(src, q.start, q.end))
                 figure = src[q.start : q.end]
-                if q.dim != mine.dim or not shared or figure.lower() in lower or not _close(q.value, mine.value):
+                src_lead = words(src[max(0, q.start - 40) : q.start])[-2:]
+                # the same two words before it ("queries under 28ms" for "queries under 500ms"): the same
+                # quantity, however far the bullet's figure is from the input's
+                same_phrase = len(lead) == 2 and lead == src_lead
+                if q.dim != mine.dim or not shared or figure.lower() in lower:
                     continue  # another quantity, or a figure the bullet already states elsewhere
-                score = shared + (2 if lead and lead == words(src[max(0, q.start - 20) : q.start])[-1:] else 0)
+                if not same_phrase and not _close(q.value, mine.value):
+                    continue
+                score = shared + (2 if lead[-1:] and lead[-1:] == src_lead[-1:] else 0) + (3 if same_phrase else 0)
                 hedge = re.search(r"(~|\b[A-Za-z]+\s+)$", src[max(0, q.start - 16) : q.start])
                 if hedge and hedge.group().strip().lower() in HEDGES and not _hedged(text, v.start):
                     figure = hedge.group() + figure

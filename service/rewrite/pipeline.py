@@ -16,9 +16,10 @@ Steps, per request:
    here against the file's schema (JSON Schema and pydantic): a server may ignore it.
 4. Every bullet is checked by the guard against the *original* (unmasked) inputs; the guard also
    refuses placeholders. Bullets citing a source id that is not in the request are refused too.
-5. A refused bullet whose violations are all the guard's is handed to the repair
-   (:mod:`service.repair`): when its suggestion keeps at least :data:`REPAIR_MIN_KEPT` of the bullet's
-   substance and is grounded, it is accepted as ``repaired``, the original and its violations beside it.
+5. A refused bullet whose violations are all the guard's is handed to the salvage
+   (:func:`service.repair.salvage`): when its repair keeps most of the bullet's substance and what it was
+   about, reads as sense once its cuts are made, passes the guard again and is grounded, it is accepted as
+   ``repaired``, the original and its violations beside it (no re-ask is spent on it).
    Every accepted bullet is polished (the verdict never changes).
 6. While fewer than ``max_bullets`` distinct bullets are accepted, the model is re-asked at most
    ``max_reasks`` times. A re-ask is the original messages plus one assistant message (the last reply)
@@ -50,7 +51,8 @@ import structlog
 from anyio import to_thread
 
 from service.guard import EvidenceItem, Facts, Violation, analyse_bullet, check_bullet, extract_facts
-from service.repair import note_sentences, polish, repair
+from service.repair import note_sentences, polish
+from service.repair import salvage as salvage_verdict  # the rewrite's own ``salvage`` is its on/off flag
 from service.rewrite.grounding import Grounding
 from service.rewrite.llm.errors import LLMTimeout
 from service.rewrite.masking import Masker
@@ -66,11 +68,6 @@ NOTES_SOURCE = "notes"
 _MAX_ECHO_CHARS = 1500  # the last reply, repeated as the assistant message
 _MAX_FEEDBACK_TEXT_CHARS = 200  # a refused bullet's text in the feedback
 _MAX_VIOLATIONS_PER_BULLET = 3
-# A repair is accepted in place of a re-ask when it keeps at least this share of the bullet's substance
-# (its content words outside the refused spans and the clauses holding them): "Led the migration of
-# billing to PostgreSQL using Kafka, improving engagement by 45%" -> "Helped migrate billing to
-# PostgreSQL" keeps 3 of 4 (0.75); a bullet cut to its verb and one noun keeps too little to stand.
-REPAIR_MIN_KEPT = 0.5
 _GUARD_KINDS = frozenset({"metric", "tool", "ownership", "scope", "outcome", "redacted"})
 
 
@@ -490,10 +487,10 @@ def _salvage(
     resting on no source, or a repair that keeps too little of it, is not salvaged."""
     if not request.salvage or not cited or any(v.kind not in _GUARD_KINDS for v in violations):
         return None
-    fix = repair(text, request.facts)
-    if fix is None or fix.kept < REPAIR_MIN_KEPT or request.grounding.check(fix.suggestion):
+    verdict = salvage_verdict(text, request.facts)
+    if verdict.text is None or request.grounding.check(verdict.text):
         return None
-    return Bullet(fix.suggestion, cited, proof_area, "repaired", attempt, text, violations)
+    return Bullet(verdict.text, cited, proof_area, "repaired", attempt, text, violations)
 
 
 def _check(text: str, cited_ids: Sequence[str], request: _Request) -> tuple[tuple[str, ...], tuple[Violation, ...]]:

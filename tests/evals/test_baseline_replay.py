@@ -42,6 +42,7 @@ def test_the_baseline_replays_offline_without_regression(tmp_path: Path, capsys:
         timeout_s=cfg["timeout_s"],
         pass_k=cfg["pass_k"],
         mode="replay",
+        repair=cfg["repair"],
     )
     wanted = [case["id"] for case in baseline["cases"]]
     cases = {case.id: case for case in load_cases()}

@@ -215,7 +215,7 @@ def test_prompts_dir_adds_versions_beside_the_package_ones(
     report = load_report(out / "report.json")
     assert [(g["prompt"], g["metrics"]["errors"]) for g in report["groups"]] == [("v1", 0), ("v2", 0)]
     systems = [str(body["messages"][0]["content"]) for body in sent(server)]  # type: ignore[index]
-    assert [("under 20 words" in s) for s in systems] == [False, True]
+    assert sorted("under 20 words" in s for s in systems) == [False, True]  # runs in flight: any order
 
 
 def test_an_unknown_case_or_prompt_is_bad_input(

@@ -94,7 +94,9 @@ MODEL = {"origin": "model", "original": None, "original_violations": []}
 def test_all_refused_gives_empty_bullets_with_reasons(
     rewrite_client: Callable[..., tuple[TestClient, FakeLLM]],
 ) -> None:
-    client, fake = rewrite_client(reply((REJECTED_BULLET, ["notes"], "performance")), "not json at all", max_reasks=1)
+    client, fake = rewrite_client(
+        reply((REJECTED_BULLET, ["notes"], "performance")), "not json at all", max_reasks=1, rewrite_repair=False
+    )
 
     response = client.post("/v1/rewrite", json=REWRITE_BODY)
 
