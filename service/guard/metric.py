@@ -540,7 +540,7 @@ def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -
         qual = ""
         w = bisect_left(starts, q.start) - 1  # the word before the figure
         gap = text[ends[w] if w >= 0 else 0 : q.start].strip()
-        if gap:  # "~50", "<300ms", "about ~50"
+        if gap and gap[-2:] not in _ARROWS:  # "~50", "<300ms", "about ~50"; "1% -> 50%" is a step, not "> 50%"
             qual = sign_cues.get(gap[-2:], "") or sign_cues.get(gap[-1:], "")
         if not qual and w >= 0 and gap in ("", ".") and lowers[w] in cues_before:
             cue = _phrase_at(lowers, gaps, w, cues_before[lowers[w]], last=True)
@@ -685,6 +685,7 @@ class Derived(NamedTuple):
 
 
 _SENTENCE_BREAK = re.compile(r"[.;!?\n](?:\s|\Z)|\n")
+_ARROWS = ("->", "=>")  # the ">" of an arrow between figures is no "more than"
 _PAIR_GAP = 80  # characters: farther apart, two figures are not read as a before/after pair
 _CUE_WORDS = re.compile(r"[\w']+|->|=>|[\u2192\u27f6]")
 

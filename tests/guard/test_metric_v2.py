@@ -93,6 +93,14 @@ BOUNDS_ACCEPT = [
 ]
 
 BOUNDS_REJECT = [
+    # an arrow between figures is a step of a sequence, not "more than" the next one
+    pytest.param(
+        "rollout went 1% -> 10% -> 50% -> 100% over two weeks",
+        "Rolled out the flag 1% -> 50% -> 75% -> 98.3% -> 100% over two weeks.",
+        "98.3%",
+        id="invented-step-in-an-arrow-sequence",
+    ),
+    pytest.param("rollout went 1% => 100%", "Rolled out the flag 1% => 98.3%.", "98.3%", id="fat-arrow-step"),
     pytest.param("cache hit rate is 91.4%", "Raised cache hit rate to over 95%.", "95%", id="91.4-is-not-over-95"),
     pytest.param("used by 200 services", "Used by more than 200 services.", "200", id="200-is-not-more-than-200"),
     pytest.param("cache hit rate is 80%", "Raised cache hit rate to nearly 90%.", "90%", id="80-is-not-nearly-90"),
