@@ -1,10 +1,12 @@
-"""Items 7 and 17 of issue 18 on a real uvicorn server (loopback, a port of its own) with the options
+"""Items 7, 17 and 18 of issue 18 on a real uvicorn server (loopback, a port of its own) with the options
 ``bulletguard serve`` uses: a body one byte over the limit sent eagerly gets a readable 413, a body that
-never finishes gets a 408, and forwarded headers are not trusted unless a proxy is configured."""
+never finishes gets a 408, forwarded headers are not trusted unless a proxy is configured, and a request
+the server cannot parse gets a problem+json refusal, not uvicorn's plain text."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+import pytest
 import uvicorn
 
 from service.cli import server_limits
@@ -61,7 +64,7 @@ def _exchange(port: int, request: bytes, *, timeout_s: float = 10.0) -> bytes:
         return b"".join(chunks)
 
 
-def _post(path: str, body: bytes, *, length: int | None = None, extra: str = "") -> bytes:
+def _post(path: str, body: bytes, *, length: int | str | None = None, extra: str = "") -> bytes:
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body) if length is None else length}\r\n{extra}Connection: close\r\n\r\n"
@@ -113,3 +116,63 @@ def test_serve_passes_the_connection_limits_to_uvicorn() -> None:
     assert limits["limit_concurrency"] == 7
     assert limits["timeout_keep_alive"] == 3.0
     assert limits["proxy_headers"] is False
+    assert limits["http"].__name__ == "ProblemH11Protocol"  # h11, answering parse errors with problem+json
+
+
+def _head_and_body(answer: bytes) -> tuple[str, dict[str, str], bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return status_line, headers, body
+
+
+def _assert_refusal(answer: bytes, status: int, slug: str) -> dict[str, object]:
+    status_line, headers, body = _head_and_body(answer)
+    assert status_line.startswith(f"HTTP/1.1 {status} "), answer[:300]
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["connection"] == "close"
+    assert int(headers["content-length"]) == len(body)
+    problem = json.loads(body)
+    assert problem["type"] == f"urn:bulletguard:problem:{slug}"
+    assert problem["status"] == status
+    assert problem["title"] and problem["detail"]
+    return problem
+
+
+MALFORMED = [
+    pytest.param(_post("/v1/verify", b"{}", length="abc"), id="cl-abc"),
+    pytest.param(_post("/v1/verify", b"{}", length="1, 2"), id="cl-list"),
+    pytest.param(_post("/v1/verify", b"{}", length="-2"), id="cl-negative"),
+    pytest.param(_post("/v1/verify", b"{}", extra="Content-Length: 3\r\n"), id="cl-conflicting"),
+    pytest.param(b"\x16\x03\x01 garbage not http\r\n\r\n", id="garbage-request-line"),
+    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n", id="header-without-colon"),
+]
+
+
+@pytest.mark.parametrize("request_bytes", MALFORMED)
+def test_a_request_the_server_cannot_parse_gets_a_problem_json_400(request_bytes: bytes) -> None:
+    with serving() as port:
+        answer = _exchange(port, request_bytes)
+
+    problem = _assert_refusal(answer, 400, "malformed-http")
+    assert b"abc" not in answer and b"garbage" not in answer  # nothing of the request is echoed
+    assert problem["request_id"] is None
+
+
+def test_headers_over_the_size_limit_get_a_problem_json_431() -> None:
+    # the headers never end, so h11 refuses them as soon as its buffer passes the 16 KiB limit
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * (20 * 1024)
+    with serving() as port:
+        answer = _exchange(port, request)
+
+    problem = _assert_refusal(answer, 431, "request-header-fields-too-large")
+    assert "16384 bytes" in str(problem["detail"])
+
+
+def test_the_server_still_serves_after_refusing_a_malformed_request() -> None:
+    with serving() as port:
+        refused = _exchange(port, _post("/v1/verify", b"{}", length="abc"))
+        answer = _exchange(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+
+    assert refused.startswith(b"HTTP/1.1 400")
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
