@@ -27,7 +27,7 @@ from service.http.problems import PROBLEM_MEDIA_TYPE, problem_body, problem_type
 # h11's status hints (``RemoteProtocolError.error_status_hint``) -> problem slug and detail
 _REFUSALS: dict[int, tuple[str, str]] = {
     400: (
-        "malformed-http",
+        "bad-request",  # the slug the app gives a malformed Content-Length it sees itself (body_limit.py)
         "The request is not valid HTTP/1.1 (request line, header syntax, or a Content-Length that is not one "
         "non-negative integer); it was not read. The connection is closed.",
     ),

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
+import selectors
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -25,6 +28,13 @@ from service.settings import Settings
 @contextmanager
 def serving(**overrides: Any) -> Iterator[int]:
     """A uvicorn server in a thread on a free loopback port, configured like ``bulletguard serve``."""
+    with serving_server(**overrides) as (port, _):
+        yield port
+
+
+@contextmanager
+def serving_server(**overrides: Any) -> Iterator[tuple[int, uvicorn.Server]]:
+    """``serving``, also giving the server (its ``server_state`` counts the open connections)."""
     settings = Settings(**overrides)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,7 +52,7 @@ def serving(**overrides: Any) -> Iterator[int]:
                 break
             threading.Event().wait(0.01)
         assert server.started
-        yield port
+        yield port, server
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -154,7 +164,7 @@ def test_a_request_the_server_cannot_parse_gets_a_problem_json_400(request_bytes
     with serving() as port:
         answer = _exchange(port, request_bytes)
 
-    problem = _assert_refusal(answer, 400, "malformed-http")
+    problem = _assert_refusal(answer, 400, "bad-request")
     assert b"abc" not in answer and b"garbage" not in answer  # nothing of the request is echoed
     assert problem["request_id"] is None
 
@@ -176,3 +186,77 @@ def test_the_server_still_serves_after_refusing_a_malformed_request() -> None:
 
     assert refused.startswith(b"HTTP/1.1 400")
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+HELD = 200  # the red team's count (issue 18, item 7)
+
+
+def test_200_held_bodies_each_get_a_408_within_the_timeout_while_healthz_answers() -> None:
+    timeout_s, margin_s = 1.0, 5.0  # the margin absorbs a busy 2-core CI machine, not the server's work
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 4 * HELD:  # a client and a server socket per connection, plus the interpreter's own
+        pytest.skip(f"needs {4 * HELD} file descriptors, RLIMIT_NOFILE is {soft}")
+    partial_request = _post("/v1/verify", b'{"notes": "hel', length=100)  # 86 bytes of the body never come
+    held: list[tuple[socket.socket, float]] = []
+    # more connections than held: the health check needs one of its own (uvicorn answers 503 at the limit)
+    with serving_server(body_timeout_s=timeout_s, max_connections=HELD + 50) as (port, server):
+        try:
+            for _ in range(HELD):
+                conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+                sent_at = time.monotonic()  # before the server can have started the body's clock
+                conn.sendall(partial_request)
+                held.append((conn, sent_at))
+            # the barrier: all 200 partial bodies are sent; connections are accepted in order, so once the
+            # health check (connection 201) is answered, the server holds the 200 before it
+            health = _exchange(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            open_at_health = len(server.server_state.connections)
+            unanswered_at_health = sum(not _readable(conn) for conn, _ in held)
+
+            answers, closed_after = _read_all_until_closed(held, deadline_s=timeout_s + margin_s)
+        finally:
+            for conn, _ in held:
+                conn.close()
+
+    assert health.startswith(b"HTTP/1.1 200"), health[:200]
+    assert open_at_health >= HELD and unanswered_at_health == HELD  # /healthz answered while all were held
+    assert len(answers) == HELD
+    for answer in answers:
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"application/problem+json" in answer and b"connection: close" in answer.lower()
+    assert min(closed_after) >= timeout_s  # the server's clock ran out, nothing earlier closed them
+    assert max(closed_after) <= timeout_s + margin_s
+
+
+def _readable(conn: socket.socket) -> bool:
+    with selectors.DefaultSelector() as selector:
+        selector.register(conn, selectors.EVENT_READ)
+        return bool(selector.select(timeout=0))
+
+
+def _read_all_until_closed(
+    held: list[tuple[socket.socket, float]], *, deadline_s: float
+) -> tuple[list[bytes], list[float]]:
+    """Everything each connection receives until the server closes it, and how long after its request that
+    was; stops at ``deadline_s`` after the first request (connections still open then are missing)."""
+    received = {conn.fileno(): bytearray() for conn, _ in held}
+    sent_at = {conn.fileno(): at for conn, at in held}
+    closed_after: dict[int, float] = {}
+    give_up = held[0][1] + deadline_s
+    with selectors.DefaultSelector() as selector:
+        for conn, _ in held:
+            conn.setblocking(False)
+            selector.register(conn, selectors.EVENT_READ)
+        while len(closed_after) < len(held) and (left := give_up - time.monotonic()) > 0:
+            for key, _ in selector.select(timeout=left):
+                conn = key.fileobj
+                assert isinstance(conn, socket.socket)
+                try:
+                    chunk = conn.recv(65536)
+                except ConnectionResetError:
+                    chunk = b""
+                if chunk:
+                    received[conn.fileno()] += chunk
+                    continue
+                closed_after[conn.fileno()] = time.monotonic() - sent_at[conn.fileno()]
+                selector.unregister(conn)
+    return [bytes(received[fd]) for fd in closed_after], list(closed_after.values())
