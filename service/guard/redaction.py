@@ -143,16 +143,17 @@ def _skeleton_char(ch: str) -> str:
 
 def _skeleton(text: str) -> tuple[str, list[int] | None]:
     """``text`` folded character by character, and the original index of each skeleton character (None
-    when they are the same: ASCII folds to its lower case, one character for one)."""
+    when they are the same: every character folds to one, as ASCII folds to its lower case)."""
     if text.isascii() and _FILLER not in text:
         return text.lower(), None
-    pieces: list[str] = []
-    owner: list[int] = []
+    table = {ord(ch): _skeleton_char(ch) for ch in set(text)}
+    skeleton = text.translate(table)
+    if len(skeleton) == len(text):
+        return skeleton, None
+    owner: list[int] = []  # some character folds to more than one (``ß`` to ``ss``): map each back
     for index, ch in enumerate(text):
-        piece = _skeleton_char(ch)
-        pieces.append(piece)
-        owner.extend([index] * len(piece))
-    return "".join(pieces), owner
+        owner.extend([index] * len(table[ord(ch)]))
+    return skeleton, owner
 
 
 def _term_parts(term: str) -> list[str]:
@@ -199,13 +200,13 @@ class Terms:
         self._words = tuple(tuple(parts) for parts in terms)
 
     def _may_occur(self, skeleton: str) -> bool:
-        """False when no term can match: each of its words must be in the skeleton as it is (a filler
-        inside a word of the skeleton hides it here, so this is only asked of skeletons without one)."""
-        return any(all(part in skeleton for part in parts) for parts in self._words)
+        """False when no term can match: each of its words must be in the skeleton as it is (unless the
+        skeleton has a filler, which may sit inside a word)."""
+        return _FILLER in skeleton or any(all(part in skeleton for part in parts) for parts in self._words)
 
     def finditer(self, text: str) -> Iterator[Found]:
         skeleton, owner = _skeleton(text)
-        if owner is None and not self._may_occur(skeleton):  # most ASCII bullets hold no term at all
+        if not self._may_occur(skeleton):  # most bullets hold no term at all
             return
         for m in self._pattern.finditer(skeleton):
             if owner is None:
