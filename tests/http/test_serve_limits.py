@@ -179,6 +179,14 @@ def test_headers_over_the_size_limit_get_a_problem_json_431() -> None:
     assert "16384 bytes" in str(problem["detail"])
 
 
+def test_a_transfer_coding_the_server_does_not_implement_gets_a_problem_json_501() -> None:
+    request = b"POST /v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip\r\n\r\n"
+    with serving() as port:
+        answer = _exchange(port, request)
+
+    _assert_refusal(answer, 501, "transfer-coding-not-implemented")
+
+
 def test_the_server_still_serves_after_refusing_a_malformed_request() -> None:
     with serving() as port:
         refused = _exchange(port, _post("/v1/verify", b"{}", length="abc"))
