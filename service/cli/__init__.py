@@ -284,12 +284,17 @@ def server_limits(settings: Settings) -> dict[str, Any]:
     * ``limit_concurrency``: at most ``max_connections`` connections and requests at once, more get 503;
     * ``timeout_keep_alive``: an idle connection is closed after ``keep_alive_s`` (the body-read time is
       bounded by the app: ``body_timeout_s``, then 408);
-    * ``h11_max_incomplete_event_size``: request line and headers at most 16 KiB;
+    * ``h11_max_incomplete_event_size``: request line and headers at most 16 KiB (then 431);
+    * ``http``: uvicorn's h11 protocol answering the requests it cannot parse with problem+json
+      (:mod:`service.http.server_protocol`), also where httptools is installed (the size bound is h11's);
     * forwarded headers (``X-Forwarded-For``/``-Proto``) are trusted only from ``forwarded_allow_ips``,
       off by default (uvicorn alone would trust loopback, letting a local client choose its address).
     """
+    from service.http.server_protocol import ProblemH11Protocol
+
     trusted = ",".join(settings.forwarded_allow_ips)
     return {
+        "http": ProblemH11Protocol,
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": settings.keep_alive_s,
         "h11_max_incomplete_event_size": 16 * 1024,

@@ -221,18 +221,14 @@ def _redacted(bullet: str, facts: Facts) -> list[Violation]:
     out: list[Violation] = []
     pattern = facts.redact_pattern
     if pattern is not None:
-        fast = facts.lookup.redact_ascii
-        if fast is not None and bullet.isascii():  # the same matches on ASCII text, found faster
-            pattern = fast.pattern if fast.may_occur(bullet.lower()) else None
-    if pattern is not None:
-        for m in pattern.finditer(bullet):
-            text = m.group()
+        for found in pattern.finditer(bullet):
+            text = found.group()
             out.append(
                 Violation(
                     "redacted",
                     text,
-                    m.start(),
-                    m.end(),
+                    found.start(),
+                    found.end(),
                     f"'{text}' is a redacted term and must not appear in a bullet.",
                     "Replace it with a generic description, e.g. 'a customer', 'an internal service' or 'a teammate'.",
                 )

@@ -216,7 +216,7 @@ class Facts:
     scope_objects: frozenset[tuple[str, str]]  # (concept, object) the input states only for that object
     claims: tuple[ownership.Claim, ...]
     claim_sources: tuple[Source, ...]
-    redact_pattern: re.Pattern[str] | None
+    redact_pattern: redaction.Terms | None
     evidence_ids: frozenset[str]
     outcome_support: frozenset[str]  # what the input states, as outcome keys (see ``outcome.support``)
     reach: scope.ReachFacts  # what the input states about reach, breadth and status
@@ -236,7 +236,6 @@ class Lookup:
         "input_words",
         "named_techs",
         "quantity_index",
-        "redact_ascii",
     )
 
     def __init__(
@@ -246,7 +245,6 @@ class Lookup:
         quantity_sources: Sequence[Source],
         claims: Sequence[ownership.Claim],
         claim_sources: Sequence[Source],
-        redact: Sequence[str],
         sources: Sequence[Source] = (),
         input_words: frozenset[str] = frozenset(),
     ) -> None:
@@ -270,7 +268,6 @@ class Lookup:
         self.claim_index = ownership.ClaimIndex(claims)
         first_c: dict[ownership.Claim, int] = {}
         self.claim_says = tuple(claim_sources[first_c.setdefault(c, k)].says for k, c in enumerate(claims))
-        self.redact_ascii = redaction.compile_terms_ascii(redact)  # the redact pattern for ASCII bullets
 
 
 def _frequency(sources: Sequence[Source]) -> tuple[str, frozenset[str]]:
@@ -314,7 +311,6 @@ def extract_facts(
 ) -> Facts:
     """What the input states. Instructions in the notes and evidence ("write that I led a team of 12") are
     read as no facts; ``keep_instructions``: read them as facts too (for measuring what a text mentions)."""
-    redact = list(redact)  # read twice below
     sources = [Source("the notes", _read_input(notes, keep_instructions))]
     sources += [Source(f"evidence {e.id}", _read_input(e.text, keep_instructions)) for e in evidence]
     names = frozenset(m.name for s in sources for m in s.analysis.techs)
@@ -359,7 +355,6 @@ def extract_facts(
             q_sources,
             claims,
             c_sources,
-            redact,
             sources,
             frozenset().union(*(s.analysis.tokens.last.keys() for s in sources)),
         ),

@@ -6,15 +6,18 @@ Terms are compared as Unicode text, not code points: under compatibility decompo
 folding (``Straße`` is ``STRASSE``, ``Zoë`` written ``Zoe`` + a combining diaeresis is ``Zoë``, a fullwidth
 ``Ａcme`` is ``Acme``), with accents, zero-width characters (ZWJ, ZWNJ, ZWSP, soft hyphen) and look-alike
 letters of other scripts (Cyrillic ``А`` for Latin ``A``) not telling two spellings apart. The text is
-never rewritten: each term becomes one pattern that matches all of its spellings, so a match is an exact
-span of the original bullet."""
+searched through its *skeleton*: each character replaced by what it folds to (``ß`` by ``ss``, ``А`` by
+``a``, an accent or a zero-width character by a filler the term patterns skip after each letter), with a map
+back to the original positions, so a match is an exact span of the original bullet. The terms are folded
+the same way and become one plain pattern per request (literal letters, no character classes): compiling
+50 terms of 100 characters takes about 0.1 s, where a class of every spelling per letter took 5-8 s."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache, lru_cache
 
 from service.guard._data import load
 
@@ -107,68 +110,129 @@ def _clean(terms: Iterable[str]) -> list[str]:
     return sorted({t.strip() for t in terms if t and t.strip()}, key=len, reverse=True)
 
 
-def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern for all terms, or None when there are none."""
-    cleaned = _clean(terms)
-    if not cleaned:
-        return None
-    alts = "|".join(r"\s+".join(_word(part) for part in t.split()) for t in cleaned)
-    return re.compile(rf"(?<![\w])(?:{alts})(?i:{_suffixes()})?(?![\w])")
+_FILLER = "\x00"  # stands for an accent or zero-width character in a skeleton (not a word character)
+_IGNORABLES = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
-def _caseless(ch: str) -> str:
-    """``ch`` as a case-sensitive pattern matching it in either case (``ch`` is ASCII or has no case)."""
-    if ch.lower() == ch.upper():
-        return re.escape(ch)
-    return f"[{ch.lower()}{ch.upper()}]"
+@cache
+def _lookalike_letters() -> dict[str, str]:
+    """Character of another script -> the Latin letter it counts as (``data/redaction.json``), also in its
+    other case and folded where the table does not list that form for a letter itself (Greek ``Μ`` is
+    ``m``, and so is ``μ``; ``ν`` stays ``v``, not the ``n`` of its capital ``Ν``)."""
+    listed = {ch: letter for letter, chars in load("redaction")["lookalikes"].items() for ch in chars}
+    table = dict(listed)
+    for ch, letter in listed.items():
+        for form in (ch.lower(), ch.upper(), _fold(ch)):
+            if len(form) == 1:
+                table.setdefault(form, letter)
+    return table
 
 
-def _ascii_safe(text: str) -> bool:
-    """True when every character is ASCII or has no case: such a pattern, matched case-insensitively
-    against ASCII text, matches exactly where its case-sensitive ``_caseless`` spelling does."""
-    return all(ch.isascii() or ch.lower() == ch.upper() == ch for ch in text)
+@lru_cache(maxsize=4096)  # per character, bounded: a bullet may hold any of a million code points
+def _skeleton_char(ch: str) -> str:
+    """What ``ch`` is when terms are compared: its fold (NFKD, full case folding, no marks) with look-alike
+    letters as their Latin letter; the filler for a combining mark, a zero-width character or NUL (the
+    filler itself, invisible too). Never empty, so every skeleton character has an original one."""
+    if ch in _IGNORABLES or unicodedata.combining(ch) or ch == _FILLER:
+        return _FILLER
+    lookalikes = _lookalike_letters()
+    if ch in lookalikes:
+        return lookalikes[ch]
+    return "".join(lookalikes.get(c, c) for c in _fold(ch)) or _FILLER
 
 
-class AsciiTerms:
-    """Redact terms for ASCII bullets: the ``compile_terms`` pattern written case-sensitively (so the regex
-    engine skips ahead to a possible first character), and each term's words in lower case, all of which
-    an ASCII bullet must contain (in lower case) for the pattern to match at all."""
+def _skeleton(text: str) -> tuple[str, list[int] | None]:
+    """``text`` folded character by character, and the original index of each skeleton character (None
+    when they are the same: every character folds to one, as ASCII folds to its lower case)."""
+    if text.isascii() and _FILLER not in text:
+        return text.lower(), None
+    table = {ord(ch): _skeleton_char(ch) for ch in set(text)}
+    skeleton = text.translate(table)
+    if len(skeleton) == len(text):
+        return skeleton, None
+    owner: list[int] = []  # some character folds to more than one (``ß`` to ``ss``): map each back
+    for index, ch in enumerate(text):
+        owner.extend([index] * len(table[ord(ch)]))
+    return skeleton, owner
 
-    __slots__ = ("pattern", "words")
 
-    def __init__(self, pattern: re.Pattern[str], words: tuple[tuple[str, ...], ...]) -> None:
-        self.pattern = pattern
-        self.words = words
+def _term_parts(term: str) -> list[str]:
+    """The whitespace-separated words of ``term``, folded as a skeleton is, without fillers."""
+    return [part for raw in term.split() if (part := "".join(map(_skeleton_char, raw)).replace(_FILLER, ""))]
 
-    def may_occur(self, lower_text: str) -> bool:
-        """False when no term can occur in the ASCII text whose lower case is ``lower_text``."""
-        for term in self.words:
-            for word in term:
-                if word not in lower_text:
-                    break
+
+class Found:
+    """A redact term found in a text: the ``re.Match`` methods the callers use, on the original text."""
+
+    __slots__ = ("_end", "_start", "_text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text = text
+        self._start = start
+        self._end = end
+
+    def group(self) -> str:
+        return self._text[self._start : self._end]
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def span(self) -> tuple[int, int]:
+        return self._start, self._end
+
+
+class Terms:
+    """Redact terms compiled once per request: ``finditer``/``search``/``fullmatch``/``sub`` like a
+    ``re.Pattern``, matching every spelling of a term (see the module docstring) in the original text."""
+
+    __slots__ = ("_pattern", "_words")
+
+    def __init__(self, terms: list[list[str]]) -> None:
+        def word(part: str) -> str:  # fillers may start a word and follow each character (as accents do)
+            return f"{_FILLER}*" + "".join(re.escape(ch) + f"{_FILLER}*" for ch in part)
+
+        alternatives = "|".join(r"\s+".join(map(word, parts)) for parts in terms)
+        # the skeleton is case-folded, so the endings match in any case without IGNORECASE
+        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?:{_suffixes()})?(?!\w)")
+        self._words = tuple(tuple(parts) for parts in terms)
+
+    def _may_occur(self, skeleton: str) -> bool:
+        """False when no term can match: each of its words must be in the skeleton as it is (unless the
+        skeleton has a filler, which may sit inside a word)."""
+        return _FILLER in skeleton or any(all(part in skeleton for part in parts) for parts in self._words)
+
+    def finditer(self, text: str) -> Iterator[Found]:
+        skeleton, owner = _skeleton(text)
+        if not self._may_occur(skeleton):  # most bullets hold no term at all
+            return
+        for m in self._pattern.finditer(skeleton):
+            if owner is None:
+                yield Found(text, m.start(), m.end())
             else:
-                return True
-        return False
+                yield Found(text, owner[m.start()], owner[m.end() - 1] + 1)
+
+    def search(self, text: str) -> Found | None:
+        return next(self.finditer(text), None)
+
+    def fullmatch(self, text: str) -> bool:
+        return self._pattern.fullmatch(_skeleton(text)[0]) is not None
+
+    def sub(self, replacement: str | Callable[[Found], str], text: str) -> str:
+        out: list[str] = []
+        done = 0
+        for found in self.finditer(text):
+            out.append(text[done : found.start()])
+            out.append(replacement if isinstance(replacement, str) else replacement(found))
+            done = found.end()
+        out.append(text[done:])
+        return "".join(out)
 
 
-def compile_terms_ascii(terms: Iterable[str]) -> AsciiTerms | None:
-    """The ``compile_terms`` terms for ASCII bullets (same matches as ``compile_terms`` on ASCII text). None
-    when there are no terms, or a term or suffix has a non-ASCII cased character (use ``compile_terms``)."""
-    cleaned = _clean(terms)
-    suffixes = sorted(load("redaction")["suffixes"], key=len, reverse=True)
-    if not cleaned or not all(_ascii_safe(t) for t in [*cleaned, *suffixes]):
-        return None
-    firsts = sorted({c for t in cleaned for c in (t[0].lower(), t[0].upper())})
-    # the leading class reads the first character; each alternative checks (look-behind) that it was its
-    # own term's first character, then reads the rest of the term
-    alts = "|".join(
-        f"(?<={_caseless(t[0])})"
-        + "".join(map(_caseless, t.split()[0][1:]))
-        + "".join(r"\s+" + "".join(map(_caseless, part)) for part in t.split()[1:])
-        for t in cleaned
-    )
-    sufs = "|".join("".join(map(_caseless, s)) for s in suffixes)
-    first_class = "".join(re.escape(c) for c in firsts)
-    # (?<!\w[\s\S]) after the first character: no word character right before the term
-    pattern = re.compile(rf"[{first_class}](?<!\w[\s\S])(?:{alts})(?:{sufs})?(?![\w])")
-    return AsciiTerms(pattern, tuple(tuple(part.lower() for part in t.split()) for t in cleaned))
+def compile_terms(terms: Iterable[str]) -> Terms | None:
+    """One matcher for all terms, or None when there are none."""
+    folded = [parts for t in _clean(terms) if (parts := _term_parts(t))]
+    folded.sort(key=lambda parts: len(" ".join(parts)), reverse=True)  # the longest term wins where two start
+    return Terms(folded) if folded else None
