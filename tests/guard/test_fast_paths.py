@@ -162,6 +162,15 @@ def test_every_placeholder_match_holds_the_marker() -> None:
     assert marker in literals, "the marker must be a required literal of the placeholder pattern"
 
 
+def test_a_text_said_to_hold_no_placeholder_has_no_placeholder_match() -> None:
+    alphabet = [*TRICKY, "REDACTED", "redacted", "Redacted", "REDACT", "[[", "]]", "_", "1", "ＲＥＤＡＣＴＥＤ", "\u200b"]
+    texts = _texts(12, 4000, alphabet, longest=8)
+    texts += ["[[REDACTED_1]]", "redacted 12", "[REDACTED-3]", "ReDaCtEd_4", "ＲＥＤＡＣＴＥＤ_5", "no placeholder 1"]
+    for text in texts:
+        if not redaction.may_hold_placeholder(text):
+            assert redaction.placeholder_pattern().search(text) is None, text
+
+
 # --- indexes of the input ----------------------------------------------------------------------------------------
 
 
