@@ -1,6 +1,6 @@
 """The guard's fast paths read exactly what their plain definitions read.
 
-``check_bullet`` runs once per bullet, so its hot paths are written for speed: a space-split tokenizer, word
+``check_bullet`` runs once per bullet, so its hot paths are written for speed: a tokenizer that splits by the word pattern, word
 tries instead of long regex alternations, digit runs instead of a scan of every position, a case-sensitive
 redact pattern for ASCII bullets, indexes of the input's quantities and claims. Each test here compares one
 of them with the plain definition it replaces, on many generated texts (seeded, so runs are reproducible).
