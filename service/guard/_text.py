@@ -75,7 +75,7 @@ class Tokens:
     offsets ``starts[k]``/``ends[k]``, and ``gaps[k]``, the kind of gap between word k-1 and word k
     (the first word always follows a clause break)."""
 
-    __slots__ = ("ends", "gaps", "joined", "last", "lowers", "n", "starts", "text", "words")
+    __slots__ = ("_first", "ends", "gaps", "joined", "last", "lowers", "n", "starts", "text", "words")
 
     def __init__(
         self,
@@ -96,13 +96,16 @@ class Tokens:
         self.gaps = gaps
         self.n = len(lowers)
         self.last = dict(zip(lowers, range(self.n), strict=True))  # lower-case word -> its last position
+        self._first: dict[str, int] | None = None  # lower-case word -> its first position, built when needed
 
     def positions(self, words: Iterable[str]) -> list[int]:
         """Sorted positions of every occurrence of ``words`` (lower-case words that occur in the text)."""
-        last, lowers = self.last, self.lowers
+        last, lowers, first = self.last, self.lowers, self._first
+        if first is None:  # one C-level pass: the first position wins as the reversed words overwrite
+            first = self._first = dict(zip(reversed(lowers), range(self.n - 1, -1, -1)))
         out: list[int] = []
         for w in words:
-            k, end = lowers.index(w), last[w]
+            k, end = first[w], last[w]
             out.append(k)
             while k != end:  # more than one occurrence
                 k = lowers.index(w, k + 1)
