@@ -279,6 +279,13 @@ def _parse_word_number(words: str, v: _Vocab) -> float | None:
     return value / 2 if half else value
 
 
+# the characters the patterns after a number open with (see ``vocab``: ``scale_after``, ``noun_after``;
+# ``currency_after``; ``den_after``); "" (the text's end) is in none of them
+_SPACE_OR_HYPHEN = frozenset(" \t-")
+_SPACE = frozenset(" \t")
+_SPACE_OR_SLASH = frozenset(" \t/")
+
+
 def _apply_after(
     text: str, pos: int, number: float, v: _Vocab, dim: str | None, factor: float
 ) -> tuple[str, float, float, float, int]:
@@ -287,7 +294,9 @@ def _apply_after(
     Returns (dim, number, factor, den_seconds, end). ``dim`` None on entry means no unit yet.
     """
     end = pos
-    m = v.scale_after.match(text, end)
+    # the patterns read here but the unit's open with a space, a tab, a hyphen or a slash: each is tried only
+    # where its opening character follows (a number is mostly followed by a space or a glued unit)
+    m = v.scale_after.match(text, end) if text[end : end + 1] in _SPACE_OR_HYPHEN else None
     while m and (dim is None or dim.startswith("money:")):
         number *= v.scale_words[m.group("s").lower()]
         end = m.end()
@@ -300,7 +309,7 @@ def _apply_after(
             if unit is not None:
                 dim, factor = unit
                 end = m.end()
-    if dim is None or dim.startswith("money"):
+    if (dim is None or dim.startswith("money")) and text[end : end + 1] in _SPACE:
         m = v.currency_after.match(text, end)
         if m and dim is None:
             dim, factor = "money:" + v.currency_words[m.group("c").lower()], 1.0
@@ -309,7 +318,8 @@ def _apply_after(
     den = 0.0
     probe = end
     for _ in range(3):
-        m = v.den_after.match(text, probe)
+        after = text[probe : probe + 1]
+        m = v.den_after.match(text, probe) if after in _SPACE_OR_SLASH else None
         if m:
             if m.group("ru"):
                 den = v.rate_units[m.group("ru").lower()]
@@ -319,7 +329,7 @@ def _apply_after(
                 den = v.dens[m.group("d").lower()]
             end = m.end()
             break
-        n = v.noun_after.match(text, probe)
+        n = v.noun_after.match(text, probe) if after in _SPACE_OR_HYPHEN else None
         if n is None or n.group("n").lower() in v.noun_stop or dim not in (None, "multiplier"):
             break
         probe = n.end()
