@@ -102,7 +102,7 @@ class Tokens:
         """Sorted positions of every occurrence of ``words`` (lower-case words that occur in the text)."""
         last, lowers, first = self.last, self.lowers, self._first
         if first is None:  # one C-level pass: the first position wins as the reversed words overwrite
-            first = self._first = dict(zip(reversed(lowers), range(self.n - 1, -1, -1)))
+            first = self._first = dict(zip(reversed(lowers), range(self.n - 1, -1, -1), strict=True))
         out: list[int] = []
         for w in words:
             k, end = first[w], last[w]
