@@ -279,13 +279,6 @@ def _parse_word_number(words: str, v: _Vocab) -> float | None:
     return value / 2 if half else value
 
 
-# the characters the patterns after a number open with (see ``vocab``: ``scale_after``, ``noun_after``;
-# ``currency_after``; ``den_after``); "" (the text's end) is in none of them
-_SPACE_OR_HYPHEN = frozenset(" \t-")
-_SPACE = frozenset(" \t")
-_SPACE_OR_SLASH = frozenset(" \t/")
-
-
 def _apply_after(
     text: str, pos: int, number: float, v: _Vocab, dim: str | None, factor: float
 ) -> tuple[str, float, float, float, int]:
@@ -294,9 +287,7 @@ def _apply_after(
     Returns (dim, number, factor, den_seconds, end). ``dim`` None on entry means no unit yet.
     """
     end = pos
-    # the patterns read here but the unit's open with a space, a tab, a hyphen or a slash: each is tried only
-    # where its opening character follows (a number is mostly followed by a space or a glued unit)
-    m = v.scale_after.match(text, end) if text[end : end + 1] in _SPACE_OR_HYPHEN else None
+    m = v.scale_after.match(text, end)
     while m and (dim is None or dim.startswith("money:")):
         number *= v.scale_words[m.group("s").lower()]
         end = m.end()
@@ -309,7 +300,7 @@ def _apply_after(
             if unit is not None:
                 dim, factor = unit
                 end = m.end()
-    if (dim is None or dim.startswith("money")) and text[end : end + 1] in _SPACE:
+    if dim is None or dim.startswith("money"):
         m = v.currency_after.match(text, end)
         if m and dim is None:
             dim, factor = "money:" + v.currency_words[m.group("c").lower()], 1.0
@@ -318,8 +309,7 @@ def _apply_after(
     den = 0.0
     probe = end
     for _ in range(3):
-        after = text[probe : probe + 1]
-        m = v.den_after.match(text, probe) if after in _SPACE_OR_SLASH else None
+        m = v.den_after.match(text, probe)
         if m:
             if m.group("ru"):
                 den = v.rate_units[m.group("ru").lower()]
@@ -329,7 +319,7 @@ def _apply_after(
                 den = v.dens[m.group("d").lower()]
             end = m.end()
             break
-        n = v.noun_after.match(text, probe) if after in _SPACE_OR_HYPHEN else None
+        n = v.noun_after.match(text, probe)
         if n is None or n.group("n").lower() in v.noun_stop or dim not in (None, "multiplier"):
             break
         probe = n.end()
