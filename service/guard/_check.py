@@ -8,7 +8,7 @@ from dataclasses import replace
 from service.guard import instruction, metric, outcome, ownership, scope
 from service.guard._facts import Analysis, Facts, bullet_analysis, extract_facts
 from service.guard._models import BulletResult, EvidenceItem, Violation
-from service.guard.redaction import placeholder_marker, placeholder_pattern
+from service.guard.redaction import may_hold_placeholder, placeholder_pattern
 
 
 def _metric(a: Analysis, facts: Facts, out: list[Violation]) -> None:
@@ -233,7 +233,7 @@ def _redacted(bullet: str, facts: Facts) -> list[Violation]:
                     "Replace it with a generic description, e.g. 'a customer', 'an internal service' or 'a teammate'.",
                 )
             )
-    if placeholder_marker() in bullet:
+    if may_hold_placeholder(bullet):
         for m in placeholder_pattern().finditer(bullet):
             text = m.group()
             out.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from typing import Any
 
 # A word: letters/digits with inner dots ("Node.js", "3.12"), optional trailing + or # ("C++", "C#").
@@ -16,6 +17,7 @@ _WORD = re.compile(
     r"\.[Nn][Ee][Tt](?![A-Za-z0-9_\u00b5\u03bc+#]|\.[A-Za-z0-9_])"
     r"|[A-Za-z0-9_\u00b5\u03bc]+(?:\.[A-Za-z0-9_]+)*[+#]*"
 )
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")  # splitting by it keeps the words: gap, word, gap, …, gap
 _CLAUSE_BREAK = re.compile(r"[.;!?:\n\u2022]|\s[-\u2013\u2014]\s|\s[-\u2013\u2014]{2}\s")
 _JOINABLE = re.compile(r"[ \t]*[-/]?[ \t]*|[ \t]+")
 _SEPARATOR = re.compile(r"[,(){}\[\]&+|]")
@@ -73,7 +75,7 @@ class Tokens:
     offsets ``starts[k]``/``ends[k]``, and ``gaps[k]``, the kind of gap between word k-1 and word k
     (the first word always follows a clause break)."""
 
-    __slots__ = ("ends", "gaps", "joined", "last", "lowers", "n", "starts", "text", "words")
+    __slots__ = ("_first", "ends", "gaps", "joined", "last", "lowers", "n", "starts", "text", "words")
 
     def __init__(
         self,
@@ -94,13 +96,16 @@ class Tokens:
         self.gaps = gaps
         self.n = len(lowers)
         self.last = dict(zip(lowers, range(self.n), strict=True))  # lower-case word -> its last position
+        self._first: dict[str, int] | None = None  # lower-case word -> its first position, built when needed
 
     def positions(self, words: Iterable[str]) -> list[int]:
         """Sorted positions of every occurrence of ``words`` (lower-case words that occur in the text)."""
-        last, lowers = self.last, self.lowers
+        last, lowers, first = self.last, self.lowers, self._first
+        if first is None:  # one C-level pass: the first position wins as the reversed words overwrite
+            first = self._first = dict(zip(reversed(lowers), range(self.n - 1, -1, -1), strict=True))
         out: list[int] = []
         for w in words:
-            k, end = lowers.index(w), last[w]
+            k, end = first[w], last[w]
             out.append(k)
             while k != end:  # more than one occurrence
                 k = lowers.index(w, k + 1)
@@ -160,33 +165,16 @@ def _split_glued(
 def tokenize(text: str, glued: frozenset[str] = frozenset()) -> Tokens:
     """Read ``text`` into words. ``glued``: lower-case names that may have a version glued to them; such a
     word is read as two, name and version, as if a space stood between them ("JDK17" as "JDK 17")."""
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    gap_texts: list[str] = []
-    prev_end = 0
-    pos = 0
-    # words never hold a space, so the text is read space-separated piece by piece: a piece of ASCII
-    # letters and digits is one word as it stands, only the others go through the word pattern
-    for piece in text.split(" "):
-        if piece.isalnum() and piece.isascii():
-            words.append(piece)
-            gap_texts.append(text[prev_end:pos])
-            starts.append(pos)
-            prev_end = pos + len(piece)
-            ends.append(prev_end)
-        elif piece:
-            for m in _WORD.finditer(piece):
-                start, end = m.span()
-                start += pos
-                words.append(m.group())
-                gap_texts.append(text[prev_end:start])
-                starts.append(start)
-                prev_end = end + pos
-                ends.append(prev_end)
-        pos += len(piece) + 1
-    if not words:
-        return Tokens(text, words, [], [], [], [])
+    # one split by the word pattern: [gap, word, gap, word, …, gap]; the offsets are the running sums of the
+    # parts' lengths, so the whole reading happens in a few C-level passes instead of a loop per word
+    parts = _WORD_SPLIT.split(text)
+    if len(parts) == 1:
+        return Tokens(text, [], [], [], [], [])
+    words = parts[1::2]
+    gap_texts = parts[0:-1:2]
+    bounds = list(accumulate(map(len, parts)))  # where each part ends
+    starts = bounds[0:-1:2]
+    ends = bounds[1::2]
     if glued and _may_be_glued(text):
         words, starts, ends, gap_texts = _split_glued(words, starts, ends, gap_texts, glued)
     joined = " ".join(words).lower()

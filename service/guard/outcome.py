@@ -450,14 +450,18 @@ def support(tokens: Tokens, figure_starts: Sequence[tuple[int, str]]) -> set[str
                 if "?" in text[ends[k] : starts[k + 1] if k + 1 < n else len(text)]:
                     hypothetical[lo : k + 1] = b"\x01" * (k + 1 - lo)
                 lo = k + 1
-    token_groups = _token_groups(tokens, v)
     out: set[str] = set()
-    for k in range(n):
-        if hypothetical[k] and k in token_groups:
-            continue
-        out.add(stem(lowers[k]))
-        if k and gaps[k] == GAP_JOIN:
-            out.add(stem(lowers[k - 1] + lowers[k]))  # "roll back" states "rollback"
+    if any(hypothetical):
+        token_groups = _token_groups(tokens, v)
+        for k in range(n):
+            if hypothetical[k] and k in token_groups:
+                continue
+            out.add(stem(lowers[k]))
+            if k and gaps[k] == GAP_JOIN:
+                out.add(stem(lowers[k - 1] + lowers[k]))  # "roll back" states "rollback"
+    else:  # the same, every word stated: the words' stems, and those of two words joined
+        out.update(map(stem, lowers))
+        out.update(stem(a + b) for a, b, gap in zip(lowers, lowers[1:], gaps[1:], strict=False) if gap == GAP_JOIN)
     for i, j, keys in ngram_matches(tokens, v.groups):
         assert isinstance(keys, tuple)
         if not any(hypothetical[i:j]):

@@ -83,6 +83,7 @@ def _word(word: str) -> str:
 
 
 @cache
+@cache
 def placeholder_pattern() -> re.Pattern[str]:
     """The masking placeholder, also mangled: ``[[REDACTED-1]]``, ``REDACTED 12``, fullwidth letters."""
     data = load("redaction")
@@ -99,6 +100,29 @@ def placeholder_marker() -> str:
     marker = load("redaction")["placeholder_marker"]
     assert isinstance(marker, str)
     return marker if marker.lower() == marker.upper() else ""
+
+
+@cache
+def _placeholder_ascii_word() -> str:
+    """The placeholder word in lower case when ASCII text can spell it only with its own letters, in either
+    case ("" otherwise): then an ASCII text whose lower case lacks it holds no placeholder."""
+    word = _fold(load("redaction")["placeholder_word"])
+    if "ss" in word or not word.isascii():
+        return ""
+    for letter in word:  # matched as the placeholder pattern matches it (case-insensitively)
+        one = re.compile(_letter(letter), re.IGNORECASE)
+        if {chr(c) for c in range(128) if one.fullmatch(chr(c))} != {letter, letter.upper()}:
+            return ""
+    return word
+
+
+def may_hold_placeholder(text: str) -> bool:
+    """False when ``text`` cannot hold a placeholder match: it lacks the marker, or it is ASCII and lacks the
+    placeholder word (every bullet is looked at, so this saves a case-insensitive search of most of them)."""
+    if placeholder_marker() not in text:
+        return False
+    word = _placeholder_ascii_word()
+    return not (word and text.isascii() and word not in text.lower())
 
 
 def placeholder(index: int) -> str:

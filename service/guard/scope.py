@@ -228,18 +228,35 @@ def reach_vocab() -> _Reach:
     )
 
 
+class _ContentStems(dict[str, str]):
+    """Lower-case word -> its stem when it is a content word of reach and status claims, else "". Pure, so
+    remembered (a bounded memo: at most 16,384 words)."""
+
+    def __missing__(self, w: str) -> str:
+        v = reach_vocab()
+        out = stem(w) if w.isalpha() and len(w) > 1 and w not in v.stops and w not in v.generic else ""
+        if len(self) < 16384:
+            self[w] = out
+        return out
+
+
+_content_stem = _ContentStems().__getitem__
+
+
 def _content_stems(tokens: Tokens, lo: int, hi: int, v: _Reach, tech: Mapping[int, str]) -> list[str]:
     """The content words of tokens ``lo`` to ``hi`` as stems; a word of a technology name as that name."""
     lowers = tokens.lowers
+    if not tech:  # no technology names: each word is its memoised stem (or none)
+        return [w for w in map(_content_stem, lowers[lo:hi]) if w]
     out: list[str] = []
     for k in range(lo, hi):
         name = tech.get(k)
         if name is not None:
             out.append("tech:" + name)
             continue
-        w = lowers[k]
-        if w.isalpha() and len(w) > 1 and w not in v.stops and w not in v.generic:
-            out.append(stem(w))
+        w = _content_stem(lowers[k])
+        if w:
+            out.append(w)
     return out
 
 
@@ -386,7 +403,7 @@ class ReachFacts:
     def about_cued_work(self, tokens: Tokens) -> bool:
         """Whether the bullet shares a word with work the input calls unfinished or unstarted."""
         cued = self.cue_stems
-        return bool(cued) and any(stem(w) in cued for w in tokens.last)
+        return bool(cued) and not cued.isdisjoint(map(stem, tokens.last))
 
     def __init__(self, texts: Sequence[tuple[Tokens, Sequence[tuple[int, int, str]]]]) -> None:
         v = reach_vocab()

@@ -1,9 +1,10 @@
 """The guard's fast paths read exactly what their plain definitions read.
 
-``check_bullet`` runs once per bullet, so its hot paths are written for speed: a space-split tokenizer, word
-tries instead of long regex alternations, digit runs instead of a scan of every position, redact terms matched
-in a folded skeleton of the text, indexes of the input's quantities and claims. Each test here compares one
-of them with the plain definition it replaces, on many generated texts (seeded, so runs are reproducible).
+``check_bullet`` runs once per bullet, so its hot paths are written for speed: a tokenizer that splits by the
+word pattern, word tries instead of long regex alternations, digit runs instead of a scan of every position,
+redact terms matched in a folded skeleton of the text, indexes of the input's quantities and claims. Each
+test here compares one of them with the plain definition it replaces, on many generated texts (seeded, so
+runs are reproducible).
 """
 
 from __future__ import annotations
@@ -173,6 +174,16 @@ def test_every_placeholder_match_holds_the_marker() -> None:
     top = list(sre_parse.parse(redaction.placeholder_pattern().pattern))
     literals = "".join(chr(av) if op is sre_parse.LITERAL else "\0" for op, av in top)
     assert marker in literals, "the marker must be a required literal of the placeholder pattern"
+
+
+def test_a_text_said_to_hold_no_placeholder_has_no_placeholder_match() -> None:
+    alphabet = [*TRICKY, "REDACTED", "redacted", "Redacted", "REDACT", "[[", "]]", "_", "1", "\u200b"]
+    alphabet.append("ＲＥＤＡＣＴＥＤ")  # fullwidth
+    texts = _texts(12, 4000, alphabet, longest=8)
+    texts += ["[[REDACTED_1]]", "redacted 12", "[REDACTED-3]", "ReDaCtEd_4", "ＲＥＤＡＣＴＥＤ_5", "no placeholder 1"]
+    for text in texts:
+        if not redaction.may_hold_placeholder(text):
+            assert redaction.placeholder_pattern().search(text) is None, text
 
 
 # --- indexes of the input ----------------------------------------------------------------------------------------
