@@ -2,7 +2,8 @@
 compared with a bare FastAPI echo endpoint measured the same way. Loopback only, bounded in time and count.
 
 The server runs in its own process (one uvicorn worker on 127.0.0.1, a free port), so its memory (RSS,
-from /proc) is measured apart from the load generator's. The load generator is one asyncio process
+from /proc) and its CPU time per request (``cpu ms``, from /proc: steadier than req/s on a machine that
+other processes share) are measured apart from the load generator's. The load generator is one asyncio process
 with ``--concurrency`` clients on keep-alive connections.
 
     python evals/load.py                                # compare: echo, verify, rewrite, 20 s each
@@ -166,6 +167,12 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) ``pid`` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -206,6 +213,10 @@ class Server:
     def rss(self) -> int:
         return rss_bytes(self.proc.pid)
 
+    @property
+    def cpu_s(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -231,6 +242,7 @@ class Result:
     rss_idle_mb: float
     rss_before_mb: float
     rss_after_mb: float
+    server_cpu_ms_per_request: float = 0.0
     rss_samples_mb: list[tuple[float, float]] = field(default_factory=list)
 
 
@@ -373,6 +385,7 @@ def run_target(
                 )
             )
         rss_before = server.rss
+        cpu_before = server.cpu_s
         samples: list[tuple[float, float]] = [(0.0, rss_before / 2**20)]
 
         def sample(at_s: float) -> None:
@@ -393,6 +406,7 @@ def run_target(
                 tick_s=sample_every_s,
             )
         )
+        cpu_used = server.cpu_s - cpu_before
         rss_after = server.rss
         samples.append((round(elapsed, 1), rss_after / 2**20))
     finally:
@@ -414,6 +428,7 @@ def run_target(
         rss_idle_mb=round(rss_idle / 2**20, 1),
         rss_before_mb=round(rss_before / 2**20, 1),
         rss_after_mb=round(rss_after / 2**20, 1),
+        server_cpu_ms_per_request=round(cpu_used * 1000 / len(latencies), 3) if latencies else 0.0,
         rss_samples_mb=[(at, round(mb, 1)) for at, mb in samples],
     )
 
@@ -421,13 +436,14 @@ def run_target(
 def _print_table(results: list[Result]) -> None:
     header = (
         f"{'target':<9} {'conc':>4} {'secs':>6} {'requests':>9} {'errors':>6} {'req/s':>8} "
-        f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'RSS idle':>9} {'before':>7} {'after':>7}"
+        f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu ms':>7} "
+        f"{'RSS idle':>9} {'before':>7} {'after':>7}"
     )
     print(header)
     for r in results:
         print(
             f"{r.target:<9} {r.concurrency:>4} {r.duration_s:>6.1f} {r.requests:>9} {r.errors:>6} {r.req_per_s:>8.1f} "
-            f"{r.p50_ms:>7.2f} {r.p90_ms:>7.2f} {r.p99_ms:>7.2f} {r.max_ms:>7.2f} "
+            f"{r.p50_ms:>7.2f} {r.p90_ms:>7.2f} {r.p99_ms:>7.2f} {r.max_ms:>7.2f} {r.server_cpu_ms_per_request:>7.3f} "
             f"{r.rss_idle_mb:>7.1f}MB {r.rss_before_mb:>5.1f}MB {r.rss_after_mb:>5.1f}MB"
         )
     by_name = {r.target: r for r in results}
@@ -440,6 +456,14 @@ def _print_table(results: list[Result]) -> None:
                 ratio = result.req_per_s / echo.req_per_s
                 met = "met" if ratio >= GOAL_RATIO else "NOT met"
                 print(f"{name} / echo: {ratio:.0%} of the async def echo's req/s (goal: >= {GOAL_RATIO:.0%}, {met})")
+                if result.server_cpu_ms_per_request and echo.server_cpu_ms_per_request:
+                    # less sensitive to other processes on the machine than req/s (the echo and the target
+                    # run at different times): the same ratio from the server's CPU time per request
+                    cpu_ratio = echo.server_cpu_ms_per_request / result.server_cpu_ms_per_request
+                    print(
+                        f"  by server CPU per request: {result.server_cpu_ms_per_request:.3f} ms against the echo's "
+                        f"{echo.server_cpu_ms_per_request:.3f} ms, {cpu_ratio:.0%}"
+                    )
     echo_sync = by_name.get("echo-sync")
     verify = by_name.get("verify")
     if verify is not None and echo_sync is not None and echo_sync.req_per_s:
