@@ -40,7 +40,13 @@ PRIVATE_KEYS: frozenset[str] = frozenset(
 MASK = "[masked]"
 
 
+# Values of these exact types have nothing inside to mask (most values of most log lines).
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+
 def _mask(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {
             key: (MASK if isinstance(key, str) and key.lower() in PRIVATE_KEYS else _mask(item))
@@ -55,11 +61,11 @@ def mask_private_fields(
     logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """structlog processor: replace values under private key names with ``[masked]``, recursively."""
-    for key in list(event_dict):
+    for key, value in list(event_dict.items()):
         if key.lower() in PRIVATE_KEYS:
             event_dict[key] = MASK
-        else:
-            event_dict[key] = _mask(event_dict[key])
+        elif type(value) not in _SCALARS:
+            event_dict[key] = _mask(value)
     return event_dict
 
 

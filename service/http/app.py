@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, *, local_model: LocalModel | No
     )
     # /metrics, API keys (401), rate limits (429), the LLM concurrency gate: see service/http/hardening.py
     install_hardening(app, settings)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 
     _serve_errors_as_problem_json(app)
     return app

@@ -1,9 +1,10 @@
 """Wires the production safeguards into an app: API keys, rate limits, the LLM gate, metrics.
 
 :func:`install_hardening` is called by :func:`service.http.app.create_app` between the body-size limit and
-the request-context middleware, so the request path is (outermost first):
+the request-context middleware (which also counts and times every request in the app's metrics), so the
+request path is (outermost first):
 
-    request id + access log -> metrics -> API key (401) -> rate limit (429) -> body limit (413) -> routes
+    request id + access log + metrics -> API key (401) -> rate limit (429) -> body limit (413) -> routes
 
 The OpenAPI document is completed to match: the API-key security schemes and a 401 on protected
 operations (when keys are configured), a 429 wherever a rate limit applies, and a 413 on every
@@ -21,7 +22,7 @@ from fastapi import FastAPI
 from service.http import metrics as metrics_module
 from service.http.auth import SECURITY_SCHEMES, ApiKeyMiddleware
 from service.http.llm_client import llm_gate_from_settings
-from service.http.metrics import Metrics, MetricsMiddleware
+from service.http.metrics import Metrics
 from service.http.problems import PROBLEM_MEDIA_TYPE
 from service.http.ratelimit import RateLimiter, RateLimitMiddleware, is_protected_path
 from service.rewrite.llm.router import parse_fallbacks
@@ -35,7 +36,8 @@ def known_models(settings: Settings) -> list[str]:
 
 
 def install_hardening(app: FastAPI, settings: Settings) -> None:
-    """Add the metrics route, the shared state and the middlewares (call before the outermost one)."""
+    """Add the metrics route, the shared state (``app.state.metrics`` and the rest) and the middlewares
+    (call before the outermost one)."""
     metrics = Metrics(known_models=known_models(settings))
     limiter = RateLimiter(settings, metrics)
     app.state.metrics = metrics
@@ -52,7 +54,6 @@ def install_hardening(app: FastAPI, settings: Settings) -> None:
         metrics=metrics,
         limiter=limiter,
     )
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     _close_on_shutdown(app, limiter)
     _document(app, settings, limiter)

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
@@ -48,14 +48,16 @@ def llm_gate_from_settings(settings: Settings, metrics: Metrics | None = None) -
 
 
 def get_llm_client(request: Request, settings: SettingsDep) -> LLMClient:
-    """The app's model client (built on first use, then shared: it caches its litellm Routers)."""
+    """The app's model client (built on first use, then shared: it caches its litellm Routers). A client
+    set in ``app.state.llm_client`` beforehand is used as it is (the load script's stub: unlike
+    ``dependency_overrides``, which makes FastAPI re-read every dependency's signature on every request
+    of every route, it costs nothing on the routes that do not call the LLM)."""
     state = request.app.state
     client = getattr(state, "llm_client", None)
     if client is None:
         client = llm_client_from_settings(settings)
         state.llm_client = client
-    assert isinstance(client, LiteLLMClient)
-    return client
+    return cast(LLMClient, client)
 
 
 def get_gated_llm_client(

@@ -15,7 +15,6 @@ One process = one registry: ``bulletguard serve`` runs a single uvicorn worker, 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,7 +33,7 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 # No `*_created` series: they double the output and nothing here needs them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -55,6 +54,12 @@ class Metrics:
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
         self.known_models = frozenset(known_models)
+        # Labelled children, looked up once per label set (``labels()`` costs more than the increment);
+        # bounded like the label values themselves.
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._verdict_children: dict[tuple[str, str], Any] = {}
+        self._violation_children: dict[tuple[str, str], Any] = {}
+        self._known_paths: frozenset[str] | None = None
         r = self.registry
 
         self.http_requests = Counter(
@@ -123,9 +128,43 @@ class Metrics:
     def observe_verdicts(self, endpoint: str, verdicts: Iterable[tuple[str, Iterable[str]]]) -> None:
         """Count guard results: ``(verdict, violation kinds)`` per bullet."""
         for verdict, kinds in verdicts:
-            self.guard_verdicts.labels(endpoint=endpoint, verdict=verdict).inc()
+            counter = self._verdict_children.get((endpoint, verdict))
+            if counter is None:
+                counter = self._verdict_children[endpoint, verdict] = self.guard_verdicts.labels(
+                    endpoint=endpoint, verdict=verdict
+                )
+            counter.inc()
             for kind in kinds:
-                self.guard_violations.labels(endpoint=endpoint, kind=kind).inc()
+                counter = self._violation_children.get((endpoint, kind))
+                if counter is None:
+                    counter = self._violation_children[endpoint, kind] = self.guard_violations.labels(
+                        endpoint=endpoint, kind=kind
+                    )
+                counter.inc()
+
+    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
+        """Count and time one answered HTTP request by method, route template and status."""
+        method = method_label(scope)
+        route = route_label(scope, self._paths(scope))
+        children = self._request_children.get((method, route, status))
+        if children is None:
+            children = self._request_children[method, route, status] = (
+                self.http_requests.labels(method=method, route=route, status=str(status)),
+                self.http_duration.labels(method=method, route=route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def _paths(self, scope: Scope) -> frozenset[str]:
+        """Paths (without parameters) of the app's operations, from its OpenAPI document, built once."""
+        if self._known_paths is None:
+            app: Any = scope.get("app")
+            paths: set[str] = set()
+            with contextlib.suppress(Exception):  # no OpenAPI document: label by matched routes only
+                paths.update(app.openapi().get("paths", {}))
+            paths.update(getattr(route, "path", "") for route in getattr(app, "routes", []))
+            self._known_paths = frozenset(path for path in paths if isinstance(path, str) and path and "{" not in path)
+        return self._known_paths
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -177,49 +216,6 @@ def route_label(scope: Scope, known_paths: frozenset[str]) -> str:
     raw = scope.get("path", "")
     # answered before routing (401, 429, 413): label it when it is a known route's exact path
     return raw if raw in known_paths else UNMATCHED_ROUTE
-
-
-class MetricsMiddleware:
-    """Pure ASGI middleware: count and time every HTTP request by method, route template and status."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-        self._known_paths: frozenset[str] | None = None
-
-    def _paths(self, scope: Scope) -> frozenset[str]:
-        """Paths (without parameters) of the app's operations, from its OpenAPI document, built once."""
-        if self._known_paths is None:
-            app: Any = scope.get("app")
-            paths: set[str] = set()
-            with contextlib.suppress(Exception):  # no OpenAPI document: label by matched routes only
-                paths.update(app.openapi().get("paths", {}))
-            paths.update(getattr(route, "path", "") for route in getattr(app, "routes", []))
-            self._known_paths = frozenset(path for path in paths if isinstance(path, str) and path and "{" not in path)
-        return self._known_paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        self.metrics.http_in_flight.inc()
-        try:
-            await self.app(scope, receive, send_and_record)
-        finally:
-            self.metrics.http_in_flight.dec()
-            method = method_label(scope)
-            route = route_label(scope, self._paths(scope))
-            self.metrics.http_requests.labels(method=method, route=route, status=str(status)).inc()
-            self.metrics.http_duration.labels(method=method, route=route).observe(time.perf_counter() - started)
 
 
 router = APIRouter(tags=["observability"])

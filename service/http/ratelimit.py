@@ -13,7 +13,9 @@ A refused request gets a 429 problem+json with ``Retry-After`` (whole seconds). 
 uvicorn reports: behind a load balancer, set ``FORWARDED_ALLOW_IPS`` so it trusts ``X-Forwarded-For``).
 
 The strategy is the sliding window counter (O(1) per bucket, smooth at window edges). Counters live in
-process memory, or in Redis when ``BULLETGUARD_REDIS_URL`` is set, so a limit holds across replicas.
+process memory (:class:`MemoryWindows`, a plain dict read without awaiting anything: ``limits``' own
+in-memory storage takes a lock and starts an expiry task per hit), or in Redis when
+``BULLETGUARD_REDIS_URL`` is set (``limits``' Redis storage), so a limit holds across replicas.
 
 **Redis down: fail open to local limits.** When a Redis call fails (or times out after
 ``BULLETGUARD_REDIS_TIMEOUT_S``), the request is counted in this process's memory instead, and Redis is
@@ -32,7 +34,7 @@ from typing import Literal
 
 import structlog
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -81,6 +83,69 @@ def _detail(exc: RateLimited) -> str:
     return f"Too many {what} from this client; retry in {exc.retry_after_s} s."
 
 
+class MemoryWindows:
+    """Sliding window counters in this process's memory, as ``limits`` computes them.
+
+    A limit of ``amount`` per ``expiry`` seconds counts hits in fixed windows (``now // expiry``); a hit is
+    allowed while ``floor(previous window's count x the share of the current window still to run +
+    current count) + 1 <= amount``. Buckets idle for two windows are dropped (swept at most once per
+    second), so memory stays bounded by the clients of the last two windows.
+    """
+
+    _SWEEP_EVERY_S = 1.0
+
+    def __init__(self) -> None:
+        # (limit, identity, item index) -> [window number, count in it, count in the window before]
+        self._buckets: dict[tuple[str, str, int], list[int]] = {}
+        self._windows: dict[tuple[str, str, int], int] = {}  # a bucket's window length, for the sweep
+        self._next_sweep = 0.0
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def hit(self, items: Sequence[RateLimitItem], limit: str, identity: str, now: float) -> int | None:
+        """Count a hit against every item in turn; at the first refusal return the seconds to wait (>= 1)
+        and count no further item, else None."""
+        if now >= self._next_sweep:
+            self._sweep(now)
+        for index, item in enumerate(items):
+            key = (limit, identity, index)
+            expiry = item.get_expiry()
+            share = now / expiry  # windows since the epoch; the same float arithmetic as limits'
+            number = int(share)
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = [number, 0, 0]
+                self._windows[key] = expiry
+            elif bucket[0] != number:
+                bucket[2] = bucket[1] if bucket[0] == number - 1 else 0
+                bucket[1] = 0
+                bucket[0] = number
+            left_s = (1 - share % 1) * expiry  # of the current window
+            weighted = bucket[2] * left_s / expiry + bucket[1]
+            if math.floor(weighted) + 1 > item.amount:
+                return self._retry_after(bucket, expiry, left_s)
+            bucket[1] += 1
+        return None
+
+    @staticmethod
+    def _retry_after(bucket: list[int], expiry: int, left_s: float) -> int:
+        """When the weighted count next drops by one (``limits``' ``reset_time``), in whole seconds."""
+        wait = math.inf
+        if bucket[2]:
+            wait = left_s % (expiry / bucket[2])
+        if bucket[1]:
+            wait = min(wait, left_s)
+        return max(1, math.ceil(wait)) if wait != math.inf else 1
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + self._SWEEP_EVERY_S
+        stale = [key for key, bucket in self._buckets.items() if bucket[0] < now // self._windows[key] - 1]
+        for key in stale:
+            del self._buckets[key]
+            del self._windows[key]
+
+
 class RateLimiter:
     """Both limits of one app, over Redis (when configured) with an in-memory fallback."""
 
@@ -90,7 +155,7 @@ class RateLimiter:
             "llm": parse_many(settings.llm_rate_limit) if settings.llm_rate_limit else [],
         }
         self.metrics = metrics
-        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._memory = MemoryWindows()
         self._redis_storage: Storage | None = None
         self._redis: SlidingWindowCounterRateLimiter | None = None
         if settings.redis_url is not None:
@@ -128,7 +193,7 @@ class RateLimiter:
                 if retry_after is not None:
                     self._refuse(limit, retry_after)
                 return
-        retry_after = await self._hit(self._memory, items, limit, identity)
+        retry_after = self._memory.hit(items, limit, identity, time.time())
         if retry_after is not None:
             self._refuse(limit, retry_after)
 

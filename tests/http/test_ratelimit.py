@@ -7,6 +7,7 @@ installed (``make test`` installs it with ``scripts/system-deps.sh``); set
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import socket
@@ -21,13 +22,17 @@ import redis
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from limits import parse_many
+from limits.aio import strategies as limits_strategies
+from limits.aio.storage import memory as limits_memory
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from pydantic import ValidationError
 
 from service.http.app import create_app
 from service.http.auth import hash_api_key
 from service.http.llm_client import get_gated_llm_client, get_llm_client
 from service.http.llm_gate import GatedLLMClient
-from service.http.ratelimit import RateLimited, RateLimiter
+from service.http.ratelimit import MemoryWindows, RateLimited, RateLimiter
 from service.settings import Settings
 from tests.conftest import ACCEPTED_BULLET, NOTES
 from tests.fakes import FakeLLM, reply
@@ -141,6 +146,64 @@ def test_refusals_are_counted_and_logged_without_the_client_address() -> None:
     assert any(entry["event"] == "rate_limited" and entry["limit"] == "requests" for entry in logs)
     assert "203.0.113.9" not in str(logs)
     assert 'bulletguard_rate_limited_total{limit="requests"} 1.0' in client.get("/metrics").text
+
+
+def test_memory_windows_weigh_the_previous_window_by_what_is_left_of_the_current_one() -> None:
+    windows = MemoryWindows()
+    items = parse_many("4/minute")
+    start = 60.0 * 1000  # a window boundary
+
+    assert [windows.hit(items, "requests", "ip:a", start + 10) for _ in range(4)] == [None] * 4
+    assert windows.hit(items, "requests", "ip:a", start + 20) == 40  # the current window's count resets at 60
+    assert windows.hit(items, "requests", "ip:b", start + 20) is None  # another bucket
+
+    # 35 s into the next window: 4 x 25/60 = 1.67 weighted hits, so 3 more fit (floor(1.67 + 2) + 1 <= 4)
+    assert [windows.hit(items, "requests", "ip:a", start + 95) for _ in range(3)] == [None] * 3
+    # the previous window's weight drops by one hit every 15 s: next at 15 s before the window's end
+    assert windows.hit(items, "requests", "ip:a", start + 95) == 10
+    # two windows later nothing is left of the old counts
+    assert windows.hit(items, "requests", "ip:a", start + 180) is None
+
+
+def test_memory_windows_stop_at_the_first_refusing_item_and_drop_idle_buckets() -> None:
+    windows = MemoryWindows()
+    items = parse_many("100/second;2/hour")
+    now = 3600.0 * 10
+
+    assert [windows.hit(items, "requests", "ip:a", now + i) for i in range(2)] == [None, None]
+    assert windows.hit(items, "requests", "ip:a", now + 2) == 3600 - 2
+    assert windows.hit(items, "llm", "ip:a", now + 2) is None  # each limit has its own buckets
+    assert len(windows) == 4
+
+    windows.hit(items, "requests", "ip:b", now + 3 * 3600)
+    assert len(windows) == 2  # ip:a's buckets were idle for two windows: swept; ip:b has one per item
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("spec", ["3/second", "5/minute", "2/second;4/minute"])
+async def test_memory_windows_decide_as_limits_own_memory_storage(spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same hits at the same instants: the same allowed/refused sequence and the same Retry-After."""
+    clock = [1_000_000.0]
+    for module in (limits_memory, limits_strategies):
+        monkeypatch.setattr(module.time, "time", lambda: clock[0])
+    reference = SlidingWindowCounterRateLimiter(limits_memory.MemoryStorage())
+    windows = MemoryWindows()
+    items = parse_many(spec)
+    seen: set[bool] = set()
+
+    for step in range(200):
+        # 0.04 to 1.24 s apart, irregular, never near a whole second (where limits' own float rounding of
+        # `reset_time - now` can differ from the exact wait by one)
+        clock[0] += (step * 7919 % 13) / 10 + 0.0371
+        expected: int | None = None
+        for item in items:
+            if not await reference.hit(item, "requests", "ip:a"):
+                stats = await reference.get_window_stats(item, "requests", "ip:a")
+                expected = max(1, math.ceil(stats.reset_time - clock[0]))
+                break
+        assert windows.hit(items, "requests", "ip:a", clock[0]) == expected, step
+        seen.add(expected is None)
+    assert seen == {True, False}  # both allowed and refused hits were compared
 
 
 # --- the LLM limit ----------------------------------------------------------------------------------------
