@@ -10,7 +10,7 @@ notes that state no ladder verb) applies.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -294,6 +294,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
     relative_end = -1  # one past a ladder word in a "which"/"that" clause: what a thing does, not a claim
     lowers, gaps = tokens.lowers, tokens.gaps
     team_clause = False  # whether the last claim was lowered by a team subject, which may carry on
+    team_end = 0  # one past the claim a team subject lowered last
     co_agents: _CoAgents | None = None
     has_team = False  # whether a team noun occurs in the text at all
     n, partial_heads = tokens.n, v.partial_after.heads
@@ -340,9 +341,11 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
                         co_agents = _CoAgents(tokens, v)
                     has_team = not v.team_nouns.isdisjoint(tokens.last)
                 under = _dampened(tokens, i, v) if damp_possible else 0
-                if not under and team_clause and found:
-                    # the subject of an earlier verb of this clause carries on, unless an "I" comes between
-                    pj = found[-1][1]
+                if not under and team_clause:
+                    # the subject of an earlier verb of this clause carries on, unless a clause break or an
+                    # "I" comes between: counted from the verb it lowered, not from a later, weaker one
+                    # ("we moved auth. I reviewed the code and wrote the tests": "wrote" is the writer's)
+                    pj = team_end
                     if GAP_CLAUSE in gaps[pj : i + 1] or not v.cancel.isdisjoint(lowers[pj:i]):
                         team_clause = False
                     else:
@@ -360,6 +363,7 @@ def find(tokens: Tokens, tech_words: dict[int, str]) -> list[Claim]:
                 if under:
                     level = 1
                     team_clause = under == 2
+                    team_end = j
                 else:
                     team_clause = False
         found.append((i, j, level))
@@ -496,7 +500,8 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
     text, lowers, gaps, starts, ends, n = tokens.text, tokens.lowers, tokens.gaps, tokens.starts, tokens.ends, tokens.n
     roles: list[tuple[int, int, int, int, int]] = []
     line_breaks: list[int] | None = None  # offsets of the newlines, found when first needed
-    titled: dict[int, int] = {}  # a line's first token -> one past the last role label on it
+    titled: dict[int, int] = {}  # a title's first token -> one past the last role label after it
+    sentence_starts: list[int] | None = None  # tokens that open a sentence, found when first needed
     for i, j, level in ngram_matches(tokens, v.role_table):
         assert isinstance(level, int)
         if j >= n:
@@ -513,7 +518,16 @@ def _role_lines(tokens: Tokens, v: _Vocab) -> tuple[list[tuple[int, int, int, in
         line_start = line_breaks[line - 1] + 1 if line > 0 else 0
         line_end = bisect_left(starts, line_breaks[line]) if line < len(line_breaks) else n
         first = bisect_left(starts, line_start)
-        titled[first] = j
+        # the title before the label ("Upgrade X (author: priya)") is in the label's own sentence: in
+        # notes of one line, "designed the schema. reviewed by the data team." leaves "designed" a claim
+        if sentence_starts is None:
+            sentence_starts = [
+                k
+                for k in range(1, n)
+                if gaps[k] == GAP_CLAUSE and any(c in text[ends[k - 1] : starts[k]] for c in ".!?")
+            ]
+        s = bisect_right(sentence_starts, i) - 1
+        titled[max(first, sentence_starts[s]) if s >= 0 else first] = j
         # the people named: up to the end of the clause, a ";" or a parenthesis
         k, names = j, list[str]()
         while k < n and len(names) < 8:

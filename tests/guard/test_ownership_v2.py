@@ -96,6 +96,20 @@ REJECT = [
 ]
 
 ACCEPT = [
+    # a team subject lowers its own clause; after a sentence break and an "I", a weaker verb in between
+    # ("reviewed") does not carry it on to the next strong one
+    pytest.param(
+        "we moved auth to OAuth; I reviewed the token refresh code and wrote the integration tests for it.",
+        "Reviewed the token refresh code and wrote its integration tests.",
+        id="team-subject-ends-at-I-past-a-weak-verb",
+    ),
+    # "reviewed by the data team" in its own sentence is a role line about the review, not a title that
+    # swallows the sentence before it
+    pytest.param(
+        "designed the schema for the audit log. reviewed by the data team.",
+        "Designed the schema for the audit log.",
+        id="reviewed-by-a-team-in-the-next-sentence",
+    ),
     # the same contributed claim
     pytest.param(
         "our team of 4 migrated billing to the new ledger",
