@@ -520,6 +520,19 @@ def _step(q: Quantity) -> float:
     return abs(q.value) * 10.0 ** -len(m.group(2) or "") / written
 
 
+def _rounds(q: Quantity) -> bool:
+    """May ``q`` round a figure the input states to the precision it shows? Only when it keeps at least two
+    significant digits: "1.2M" for 1,213,440 rows and "67%" for 66.7% are the same figure, shortened;
+    "2 seconds" for 1.8 s or "2 GB" for 1.9 GB move it by a tenth (trailing zeros of a whole number do not
+    count: "50k" is one digit)."""
+    m = _FIRST_DIGITS.search(q.text)
+    if m is None:
+        return False
+    whole, decimals = m.group(1).replace(",", ""), m.group(2) or ""
+    digits = (whole + decimals).lstrip("0") if decimals else whole.lstrip("0").rstrip("0")
+    return len(digits) >= 2
+
+
 def _qualify(tokens: Tokens, qs: list[Quantity], v: _Vocab, *, in_input: bool) -> list[Quantity]:
     """Set each figure's precision and qualifier: the cue right before it ("about", "over", "~", and in the
     input "maybe", "like"), the cue right after it ("+", "or so", "-ish"), a clause of the input that calls
@@ -855,17 +868,18 @@ def _any(values: Sequence[float] | None, lo: float, hi: float) -> bool:
     return i < len(values) and values[i] <= hi
 
 
-def _intervals(qual: str, s: float, step: float) -> list[tuple[str, float, float]]:
+def _intervals(qual: str, s: float, step: float, rounds: bool = False) -> list[tuple[str, float, float]]:
     """Where a true value may lie for a figure ``s`` stated with ``qual``, per class of input figure (x:
     stated exactly, h: approximately, l: as a lower bound, u: as an upper bound; dx, dh: derived from exact
-    or approximate figures). A figure the input states is restated at its value: "2 seconds" does not
-    restate 1.8 s. A derived figure has no precision of its own, so a stated one may round it to the shown
+    or approximate figures). A figure the input states is restated at its value, or rounded to the shown
+    precision when the bullet keeps two significant digits (``rounds``: "1.2M" for 1,213,440, not "2
+    seconds" for 1.8 s). A derived figure has no precision of its own, so a stated one may round it to the shown
     precision (strictly less than half a step away): 66.7% is "67%". A bound must hold in its direction, and
     only an approximate statement may rest on an approximate figure."""
     eps = 1e-6 * abs(s) + 1e-12
     r = max(step / 2 - eps, eps)
     if qual == "":
-        return [("x", s - eps, s + eps), ("dx", s - r, s + r)]
+        return [("x", s - r if rounds else s - eps, s + r if rounds else s + eps), ("dx", s - r, s + r)]
     if qual in ("approx", "hedged"):
         loose = max(step / 2, 0.05 * abs(s), eps)
         return [
@@ -910,7 +924,7 @@ def supports(q: Quantity, index: QuantityIndex, qual: str | None = None) -> bool
         if _any(group.get(dim), value - eps, value + eps) or _any(group.get(rate_key), value - eps, value + eps):
             return True
     step = _step(q)
-    for cls, lo, hi in _intervals(qual, value, step):
+    for cls, lo, hi in _intervals(qual, value, step, _rounds(q)):
         group = classes[cls]
         if _any(group.get(dim), lo, hi) or _any(group.get(rate_key), lo, hi):
             return True

@@ -93,6 +93,10 @@ BOUNDS_ACCEPT = [
 ]
 
 BOUNDS_REJECT = [
+    # a stated figure may be shortened to two significant digits, not moved to one
+    pytest.param("cold start went 4.7s -> 1.8s", "Cut cold start to 2 seconds.", "2 seconds", id="1.8-s-as-2-s"),
+    pytest.param("monthly cost is $6,120", "Ran the cluster for $6K a month.", "$6K", id="one-digit-rounding"),
+    pytest.param("moved 1,213,440 rows", "Moved 1.3M rows.", "1.3M", id="rounded-the-wrong-way"),
     # an arrow between figures is a step of a sequence, not "more than" the next one
     pytest.param(
         "rollout went 1% -> 10% -> 50% -> 100% over two weeks",
@@ -164,6 +168,14 @@ FREQUENCY_ACCEPT = [
     pytest.param("ran the retro most weeks", "Ran the retro most weeks.", id="hedge-kept"),
 ]
 
+ROUNDING_ACCEPT = [
+    pytest.param(
+        "moved the old invoices, the final log line said 1,213,440 rows", "Moved 1.2M old invoices.", id="1.2M-rows"
+    ),
+    pytest.param("p50 is 66.7 ms after the fix", "Brought p50 to 67 ms.", id="67-ms-for-66.7"),
+    pytest.param("the index is 1.24 GB", "Built a 1.2 GB index.", id="1.2-GB-for-1.24"),
+]
+
 TOKENS_ACCEPT = [
     pytest.param("upgraded the build to Java17", "Upgraded the build to Java 17.", id="Java17-as-Java-17"),
     pytest.param("upgraded the build to java 17", "Upgraded the build to Java17.", id="Java-17-as-Java17"),
@@ -184,7 +196,8 @@ TOKENS_REJECT = [
 
 
 @pytest.mark.parametrize(
-    ("notes", "bullet"), DERIVED_ACCEPT + BOUNDS_ACCEPT + HEDGE_ACCEPT + FREQUENCY_ACCEPT + TOKENS_ACCEPT
+    ("notes", "bullet"),
+    DERIVED_ACCEPT + BOUNDS_ACCEPT + HEDGE_ACCEPT + FREQUENCY_ACCEPT + ROUNDING_ACCEPT + TOKENS_ACCEPT,
 )
 def test_truthful_figure_is_accepted(notes: str, bullet: str) -> None:
     result = run(notes, bullet)

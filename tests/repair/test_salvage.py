@@ -101,10 +101,12 @@ REFUSED = [
         id="a-list-member-cut-from-the-middle-of-a-phrase",
     ),
     pytest.param(
-        "shipped the new pricing engine behind a percentage flag: 1% -> 10% -> 50% -> 100% over 2 weeks",
-        "Shipped the new pricing engine behind a percentage flag: 1% -> 50% -> 75% -> 98.3% -> 100% over 6 weeks.",
-        "'75%' is a figure the input does not state",
-        id="a-figure-the-guard-reads-as-a-step-of-a-sequence",
+        # the guard accepts arithmetic on the input's figures (900 -> 300 ms is a 67% cut); a salvage, which
+        # the model did not write that way, keeps to the figures the input states
+        "batched the db writes; p95 went from 900ms to 300ms",
+        "Batched the DB writes across all services, cutting p95 by 67%.",
+        "'67%' is a figure the input does not state",
+        id="a-derived-figure-is-not-salvaged",
     ),
     pytest.param(
         "wrote the retry logic",
