@@ -29,6 +29,11 @@ def assert_spans(result: BulletResult) -> None:
 
 
 DERIVED_ACCEPT = [
+    pytest.param(
+        "spend on the logging cluster was $12k, it's $6k now after i changed the retention settings",
+        "Halved logging cluster spend to $6K by changing retention settings.",
+        id="was-then-it's-is-a-before-after-pair",
+    ),
     pytest.param("p99 went from 900 ms to 300 ms", "Made p99 latency 3x faster.", id="900ms-to-300ms-is-3x-faster"),
     pytest.param("p99 went from 900 ms to 300 ms", "Cut p99 latency by 67%.", id="900ms-to-300ms-is-a-67-percent-cut"),
     pytest.param(
