@@ -10,9 +10,15 @@ from typing import Any
 import pytest
 import structlog
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 
 from service.http.app import create_app
 from service.settings import Settings, get_settings
+
+# Property tests are deterministic on a busy machine: the same examples every run (derandomize, no example
+# database carried between runs) and no per-example deadline, which a loaded CI machine would miss.
+hypothesis_settings.register_profile("bulletguard", derandomize=True, database=None, deadline=None)
+hypothesis_settings.load_profile("bulletguard")
 
 # Clear-cut examples from the issue: the accepted bullet restates the notes; the rejected one
 # inflates ownership ("Led"), invents a metric ("70%") and widens the scope ("across all services").

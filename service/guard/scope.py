@@ -359,9 +359,16 @@ def find_reach(
 CROSS_FUNCTIONAL = "cross-functional"
 
 
+CROSS_TEAM = "cross-team"
+
+
 def implied_concepts(facts: ReachFacts) -> frozenset[str]:
-    """Scope concepts the input states without their words: two departments named are cross-functional work."""
-    return frozenset({CROSS_FUNCTIONAL}) if len(facts.departments) >= 2 else frozenset()
+    """Scope concepts the input states without their words: two departments named are cross-functional
+    work, and work with several teams ("moving 4 teams onto…", "the payments and search teams") is
+    cross-team; several teams of one function are not cross-functional."""
+    if len(facts.departments) >= 2:
+        return frozenset({CROSS_FUNCTIONAL, CROSS_TEAM})
+    return frozenset({CROSS_TEAM}) if "team" in facts.plural else frozenset()
 
 
 def find_status(tokens: Tokens, tech: Mapping[int, str] | None = None) -> list[ReachClaim]:

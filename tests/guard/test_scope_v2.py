@@ -11,6 +11,18 @@ import pytest
 from tests.guard.guardkit import explain, run
 
 REJECT = [
+    pytest.param(
+        "moved the payments team onto the new logging library",
+        "Drove a cross-team move onto the new logging library.",
+        "cross-team",
+        id="cross-team-from-one-team",
+    ),
+    pytest.param(
+        "coordinated moving 4 teams onto the new logging library",
+        "Coordinated a cross-functional move of 4 teams onto the new logging library.",
+        "cross-functional",
+        id="teams-of-one-function-are-not-cross-functional",
+    ),
     # completion and status
     pytest.param(
         "prototyped a grpc version of the pricing api; paused when priorities changed",
@@ -126,6 +138,11 @@ REJECT = [
 ]
 
 ACCEPT = [
+    pytest.param(
+        "coordinated moving 4 teams (payments, search, growth, infra) onto the new logging library",
+        "Coordinated a cross-team move of 4 teams onto the new logging library.",
+        id="several-teams-are-cross-team",
+    ),
     # the input says it was done
     pytest.param(
         "shipped the invoice export endpoint in the spring release",
