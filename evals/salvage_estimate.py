@@ -45,6 +45,21 @@ from service.rewrite.reply import parse_reply
 RECORDINGS = REPO_ROOT / "evals" / "recordings"
 GUARD_KINDS = frozenset({"metric", "tool", "ownership", "scope", "outcome", "redacted"})
 
+# the metrics compared with the salvage off and on, in the order printed
+SHOWN = (
+    "acceptance",
+    "coverage",
+    "forbidden_slips",
+    "attempts_per_run",
+    "bullets_accepted",
+    "bullets_accepted_first_attempt",
+    "bullets_accepted_after_reask",
+    "bullets_repaired",
+    "bullets_fallback",
+    "acceptance_with_fallback",
+    "coverage_with_fallback",
+)
+
 
 def _recordings(root: Path) -> list[dict[str, Any]]:
     out = []
@@ -175,21 +190,7 @@ def run_metrics(
     )
     records = asyncio.run(run_eval(cases, config, llm=llm, show_progress=False))
     metrics = build_report(cases, records, config)["groups"][0]["metrics"]
-    keys = [
-        "acceptance",
-        "acceptance_with_fallback",
-        "coverage",
-        "coverage_with_fallback",
-        "forbidden_slips",
-        "attempts_per_run",
-        "bullets_accepted",
-        "bullets_accepted_first_attempt",
-        "bullets_accepted_after_reask",
-        "bullets_repaired",
-        "bullets_fallback",
-        "expectations",
-    ]
-    out = {k: metrics[k] for k in keys}
+    out = {k: metrics[k] for k in (*SHOWN, "expectations")}
     out["estimated_calls"] = llm.estimated
     out["repaired"] = [
         {"case": r.case_id, "before": b.original, "after": b.text}
@@ -229,20 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     off = run_metrics(cases, recordings, args.recordings, repair=False)
     on = run_metrics(cases, recordings, args.recordings, repair=True)
     print(f"\nruns: {len(cases)}            salvage off   salvage on")
-    for k in (
-        "acceptance",
-        "coverage",
-        "forbidden_slips",
-        "attempts_per_run",
-        "bullets_accepted",
-        "bullets_accepted_first_attempt",
-        "bullets_accepted_after_reask",
-        "bullets_repaired",
-        "bullets_fallback",
-        "acceptance_with_fallback",
-        "coverage_with_fallback",
-        "estimated_calls",
-    ):
+    for k in (*SHOWN, "estimated_calls"):
         print(f"  {k:32} {off[k]!s:>12} {on[k]!s:>12}")
     print("\nsalvaged in the runs (salvage on):")
     for r in on["repaired"]:
