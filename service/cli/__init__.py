@@ -15,9 +15,9 @@ import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from service import __version__
 from service.coach import lint_bullet, match_posting, questions_for
@@ -402,14 +402,26 @@ def _load_request(args: argparse.Namespace, settings: Settings) -> VerifyRequest
         raise InputError("no bullets found (the bullets file is empty or only blank lines)")
 
     payload = {"notes": notes, "evidence": evidence, "redact": args.redact, "bullets": bullets}
+    request = read_as(VerifyRequest, payload)
+    within_limits(limit_errors(request, settings))
+    return request
+
+
+_Request = TypeVar("_Request", bound=BaseModel)
+
+
+def read_as(model: type[_Request], payload: dict[str, Any]) -> _Request:
+    """``payload`` read as the API would read it; an InputError naming each broken rule, like its 422."""
     try:
-        request = VerifyRequest.model_validate(payload)
+        return model.model_validate(payload)
     except ValidationError as exc:
         raise InputError(_describe_errors(public_errors(exc.errors()))) from None
-    errors = limit_errors(request, settings)
+
+
+def within_limits(errors: list[dict[str, Any]]) -> None:
+    """An InputError naming each limit breach in ``errors`` (the API's 422 for them); none: nothing."""
     if errors:
         raise InputError(_describe_errors(public_errors(errors)))
-    return request
 
 
 def _describe_errors(errors: list[dict[str, Any]]) -> str:
@@ -498,9 +510,7 @@ def _lint(args: argparse.Namespace, settings: Settings) -> int:
         bullets = parse_bullets(sys.stdin.read() if from_stdin else _read_text(Path(args.bullets_file), "bullets"))
         if not bullets:
             raise InputError("no bullets found (the bullets file is empty or only blank lines)")
-        errors = _list_errors("bullets", bullets, settings.max_bullets, settings.max_bullet_chars)
-        if errors:
-            raise InputError(_describe_errors(public_errors(errors)))
+        within_limits(_list_errors("bullets", bullets, settings.max_bullets, settings.max_bullet_chars))
     except InputError as exc:
         print(f"bulletguard lint: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -532,14 +542,9 @@ def _coach_payload(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _validated(model: type[QuestionsRequest], args: argparse.Namespace, settings: Settings) -> QuestionsRequest:
-    try:
-        request = model.model_validate(_coach_payload(args))
-    except ValidationError as exc:
-        raise InputError(_describe_errors(public_errors(exc.errors()))) from None
+    request = read_as(model, _coach_payload(args))
     job = request.job_description if isinstance(request, MatchRequest) else None
-    errors = coach_limit_errors(request.notes, request.evidence, settings, job)
-    if errors:
-        raise InputError(_describe_errors(public_errors(errors)))
+    within_limits(coach_limit_errors(request.notes, request.evidence, settings, job))
     return request
 
 

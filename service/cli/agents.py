@@ -17,13 +17,10 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from pydantic import ValidationError
-
-from service.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, InputError, _describe_errors, local_settings
+from service.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, InputError, local_settings, read_as, within_limits
 from service.cli.resume import add_source_arguments, check_edit_command, load_sources, verify_resume_command
 from service.contract.rewrite import RewriteRequest, RewriteResponse, rewrite_limit_errors
 from service.contract.rewriting import read_request, run_rewrite
-from service.http.problems import public_errors
 from service.rewrite.llm.errors import LLMError
 from service.rewrite.port import LLMClient
 from service.settings import Settings
@@ -83,13 +80,8 @@ def _rewrite_request(args: argparse.Namespace, settings: Settings) -> RewriteReq
         "redact": sources.redact,
         "options": {"max_bullets": args.max_bullets, **({"model": args.model} if args.model else {})},
     }
-    try:
-        request = RewriteRequest.model_validate(payload)
-    except ValidationError as exc:
-        raise InputError(_describe_errors(public_errors(exc.errors()))) from None
-    errors = rewrite_limit_errors(request, settings)
-    if errors:
-        raise InputError(_describe_errors(public_errors(errors)))
+    request = read_as(RewriteRequest, payload)
+    within_limits(rewrite_limit_errors(request, settings))
     return request
 
 

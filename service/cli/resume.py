@@ -21,13 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from service.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, InputError, _describe_errors, _load_evidence, _read_text
+from service.cli import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    InputError,
+    _load_evidence,
+    _read_text,
+    read_as,
+    within_limits,
+)
 from service.contract.models import EvidenceItemIn, NonBlankStr, VerifyRequest, evidence_items, limit_errors
 from service.contract.resume import ResumeCheckResponse, ResumeEntryOut
 from service.guard import EvidenceItem
-from service.http.problems import public_errors
 from service.resume import (
     FORMAT_NAMES,
     FORMATS,
@@ -128,16 +136,11 @@ def load_sources(args: argparse.Namespace, settings: Settings) -> Sources:
     paths = args.notes if isinstance(args.notes, list) else [args.notes]
     notes = "\n\n".join(_read_text(path, "notes") for path in paths)
     evidence = _load_evidence(args.evidence) if args.evidence is not None else []
-    try:
-        inputs = _Inputs.model_validate({"notes": notes, "evidence": evidence, "redact": args.redact})
-    except ValidationError as exc:
-        raise InputError(_describe_errors(public_errors(exc.errors()))) from None
+    inputs = read_as(_Inputs, {"notes": notes, "evidence": evidence, "redact": args.redact})
     shared = VerifyRequest.model_construct(
         notes=inputs.notes, evidence=inputs.evidence, redact=inputs.redact, bullets=[]
     )
-    errors = limit_errors(shared, settings)
-    if errors:
-        raise InputError(_describe_errors(public_errors(errors)))
+    within_limits(limit_errors(shared, settings))
     return Sources(inputs.notes, evidence_items(inputs.evidence), list(inputs.redact))
 
 
