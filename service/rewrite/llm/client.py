@@ -21,7 +21,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
@@ -43,7 +43,7 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from service.rewrite.llm.diagnosis import answered_by_server, diagnose
+from service.rewrite.llm.diagnosis import answered_by_server, diagnose, exception_chain
 from service.rewrite.llm.errors import LLMBadGateway, LLMError, LLMMisconfigured, LLMTimeout, LLMUnavailable
 from service.rewrite.llm.router import FallbackModel, build_router
 from service.rewrite.port import LLMReply
@@ -73,16 +73,6 @@ _ERRORS: dict[_Kind, type[LLMError]] = {
 }
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and the exceptions it was raised from (litellm wraps the SDK's, which wrap httpx's)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen and len(seen) < 16:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def _status(exc: BaseException) -> int | None:
     status = getattr(exc, "status_code", None)
     return status if isinstance(status, int) else None
@@ -95,7 +85,7 @@ def _answer_status(exc: BaseException) -> int | None:
 
 def classify(exc: BaseException) -> tuple[_Kind, bool] | None:
     """``(kind, retryable)`` of a failed call, or None when it is not an LLM transport error (a bug)."""
-    chain = list(_chain(exc))
+    chain = list(exception_chain(exc))
     status = _status(exc)
     if status in (408, 504) or any(
         isinstance(e, openai.APITimeoutError | httpx.TimeoutException | TimeoutError) for e in chain
@@ -177,7 +167,7 @@ def _describe(kind: _Kind, exc: BaseException, model: str, attempts: int) -> str
         return f"The model {model}'s endpoint failed (HTTP {status}, {tries})."
     if status is not None:
         return f"The model {model}'s endpoint refused the request (HTTP {status})."
-    cause = list(_chain(exc))[-1]
+    cause = list(exception_chain(exc))[-1]
     return f"The call to model {model} failed ({type(exc).__name__} from {type(cause).__name__}, {tries})."
 
 

@@ -67,7 +67,8 @@ class Misconfiguration:
     value: str | None = None  # the value the setting should take, when it is known (``json_object``)
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from (litellm wraps the SDK's, which wrap httpx's)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen and len(seen) < 16:
@@ -82,7 +83,7 @@ def answered_by_server(exc: BaseException) -> bool:
         isinstance(e, httpx.HTTPStatusError)
         # the SDK's own classes wrap a real response; litellm subclasses them with a made-up one
         or (isinstance(e, openai.APIStatusError) and type(e).__module__.startswith("openai"))
-        for e in _chain(exc)
+        for e in exception_chain(exc)
     )
 
 
@@ -90,7 +91,7 @@ def _network_failure(exc: BaseException) -> bool:
     return any(
         isinstance(e, httpx.TransportError | OSError | TimeoutError | openai.APITimeoutError)
         or type(e) is openai.APIConnectionError
-        for e in _chain(exc)
+        for e in exception_chain(exc)
     )
 
 
@@ -100,7 +101,7 @@ def _status(exc: BaseException) -> int | None:
 
 
 def _text(exc: BaseException) -> str:
-    return " ".join(str(e) for e in _chain(exc))
+    return " ".join(str(e) for e in exception_chain(exc))
 
 
 def diagnose(exc: BaseException, *, model: str, schema_mode: str) -> Misconfiguration | None:
@@ -141,7 +142,7 @@ def _diagnose_answer(exc: BaseException, text: str, *, model: str, schema_mode: 
 
 def _diagnose_local(exc: BaseException, text: str, *, model: str) -> Misconfiguration | None:
     where = "before the request was sent"
-    if any(isinstance(e, UnicodeEncodeError) for e in _chain(exc)):
+    if any(isinstance(e, UnicodeEncodeError) for e in exception_chain(exc)):
         return Misconfiguration(
             "api_key_encoding",
             API_KEY_SETTING,
