@@ -924,7 +924,7 @@ def supports(q: Quantity, index: QuantityIndex, qual: str | None = None) -> bool
         if _any(group.get(dim), value - eps, value + eps) or _any(group.get(rate_key), value - eps, value + eps):
             return True
     step = _step(q)
-    for cls, lo, hi in _intervals(qual, value, step, _rounds(q)):
+    for cls, lo, hi in _intervals(qual, value, step, not qual and _rounds(q)):
         group = classes[cls]
         if _any(group.get(dim), lo, hi) or _any(group.get(rate_key), lo, hi):
             return True
