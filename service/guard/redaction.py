@@ -83,7 +83,6 @@ def _word(word: str) -> str:
 
 
 @cache
-@cache
 def placeholder_pattern() -> re.Pattern[str]:
     """The masking placeholder, also mangled: ``[[REDACTED-1]]``, ``REDACTED 12``, fullwidth letters."""
     data = load("redaction")
