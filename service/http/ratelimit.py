@@ -95,9 +95,8 @@ class MemoryWindows:
     _SWEEP_EVERY_S = 1.0
 
     def __init__(self) -> None:
-        # (limit, identity, item index) -> [window number, count in it, count in the window before]
+        # (limit, identity, item index) -> [window number, count in it, count in the window before, window length]
         self._buckets: dict[tuple[str, str, int], list[int]] = {}
-        self._windows: dict[tuple[str, str, int], int] = {}  # a bucket's window length, for the sweep
         self._next_sweep = 0.0
 
     def __len__(self) -> int:
@@ -115,8 +114,7 @@ class MemoryWindows:
             number = int(share)
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = [number, 0, 0]
-                self._windows[key] = expiry
+                bucket = self._buckets[key] = [number, 0, 0, expiry]
             elif bucket[0] != number:
                 bucket[2] = bucket[1] if bucket[0] == number - 1 else 0
                 bucket[1] = 0
@@ -140,10 +138,9 @@ class MemoryWindows:
 
     def _sweep(self, now: float) -> None:
         self._next_sweep = now + self._SWEEP_EVERY_S
-        stale = [key for key, bucket in self._buckets.items() if bucket[0] < now // self._windows[key] - 1]
+        stale = [key for key, bucket in self._buckets.items() if bucket[0] < now // bucket[3] - 1]
         for key in stale:
             del self._buckets[key]
-            del self._windows[key]
 
 
 class RateLimiter:
