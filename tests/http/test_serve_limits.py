@@ -200,7 +200,7 @@ HELD = 200  # the red team's count (issue 18, item 7)
 
 
 def test_200_held_bodies_each_get_a_408_within_the_timeout_while_healthz_answers() -> None:
-    timeout_s, margin_s = 1.0, 5.0  # the margin absorbs a busy 2-core CI machine, not the server's work
+    timeout_s, margin_s = 2.0, 5.0  # the margin absorbs a busy 2-core CI machine, not the server's work
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 4 * HELD:  # a client and a server socket per connection, plus the interpreter's own
         pytest.skip(f"needs {4 * HELD} file descriptors, RLIMIT_NOFILE is {soft}")
@@ -218,7 +218,15 @@ def test_200_held_bodies_each_get_a_408_within_the_timeout_while_healthz_answers
             # health check (connection 201) is answered, the server holds the 200 before it
             health = _exchange(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             open_at_health = len(server.server_state.connections)
-            unanswered_at_health = sum(not _readable(conn) for conn, _ in held)
+            answered_at_health = [_readable(conn) for conn, _ in held]
+            checked_at = time.monotonic()
+            # a connection whose body clock cannot have run out yet must still be waiting; on a slow machine the
+            # first ones may already have had their 408 (opening 200 connections can take longer than the timeout)
+            in_window = [
+                answered
+                for (_, sent_at), answered in zip(held, answered_at_health, strict=True)
+                if checked_at - sent_at < timeout_s
+            ]
 
             answers, closed_after = _read_all_until_closed(held, deadline_s=timeout_s + margin_s)
         finally:
@@ -226,7 +234,9 @@ def test_200_held_bodies_each_get_a_408_within_the_timeout_while_healthz_answers
                 conn.close()
 
     assert health.startswith(b"HTTP/1.1 200"), health[:200]
-    assert open_at_health >= HELD and unanswered_at_health == HELD  # /healthz answered while all were held
+    # /healthz answered while the held connections were open, and none was answered before its timeout
+    assert open_at_health >= len(in_window)  # accepted and still waiting
+    assert in_window and not any(in_window), (len(in_window), sum(in_window))
     assert len(answers) == HELD
     for answer in answers:
         assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
