@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Re-run pip only when pyproject.toml changed since the last successful install.
 STAMP := $(VENV)/.installed
+# The guard compiled by mypyc (scripts/build_native.py), rebuilt when a guard module changes; service/_native.py
+# uses it only while it matches the sources, so an edited guard runs its Python reading until the next build.
+NATIVE := $(VENV)/bulletguard-native/stamp.json
 
 help:
 	@echo "make run    - set up .venv and start the service with the bundled local model"
@@ -16,7 +19,7 @@ help:
 	@echo "make venv   - create/refresh .venv with the dev and local extras"
 	@echo "make llama-rebuild - rebuild llama-cpp-python (portable flags) into .venv, ignoring cached builds"
 
-venv: $(STAMP)
+venv: $(STAMP) $(NATIVE)
 
 # llama-cpp-python comes first, built portably (no -march=native, no AVX-512/AMX) and cached by its flags:
 # scripts/llama-cpp.sh says why. pip then finds it installed and never builds it again itself.
@@ -25,6 +28,9 @@ $(STAMP): pyproject.toml scripts/llama-cpp.sh
 	scripts/llama-cpp.sh install $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev,local]'
 	touch $(STAMP)
+
+$(NATIVE): $(STAMP) $(wildcard service/guard/*.py) service/_native.py scripts/build_native.py
+	$(BIN)/python scripts/build_native.py || echo "make: the guard was not compiled; it runs its Python reading (slower, same verdicts)"
 
 llama-rebuild: venv
 	scripts/llama-cpp.sh rebuild $(BIN)/python

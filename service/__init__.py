@@ -7,3 +7,6 @@ try:
     __version__ = version("bulletguard")
 except PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "0+unknown"
+
+# The guard's compiled build, when present and built from these sources (service/_native.py says how).
+from service import _native  # noqa: E402,F401

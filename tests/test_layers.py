@@ -24,7 +24,7 @@ from tests.purity import imported_modules
 SERVICE = Path(__file__).resolve().parents[1] / "service"
 
 CORE = frozenset({"guard", "coach", "repair"})
-SHARED = frozenset({"settings", "logs", "__init__"})  # ``__init__``: ``from service import __version__``
+SHARED = frozenset({"settings", "logs", "__init__", "_native"})  # ``__init__``: ``from service import __version__``
 
 # layer (a package or a top-level module of ``service``) -> the other layers it may import
 MAY_IMPORT: dict[str, frozenset[str]] = {
@@ -42,7 +42,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "__main__": frozenset({"cli"}),
     "settings": frozenset(),
     "logs": frozenset({"settings"}),
-    "__init__": frozenset(),
+    "__init__": frozenset({"_native"}),
+    "_native": frozenset(),  # finds the guard's compiled build (stdlib only)
 }
 
 
