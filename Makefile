@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Re-run pip only when pyproject.toml changed since the last successful install.
 STAMP := $(VENV)/.installed
-# The guard compiled by mypyc (scripts/build_native.py), rebuilt when a guard module changes; service/_native.py
-# uses it only while it matches the sources, so an edited guard runs its Python reading until the next build.
+# The core (guard, repair, coach) compiled by mypyc (scripts/build_native.py), rebuilt when one of its modules
+# changes; service/_native.py uses it only while it matches the sources (else the Python reading runs).
 NATIVE := $(VENV)/bulletguard-native/stamp.json
 
 help:
@@ -29,8 +29,8 @@ $(STAMP): pyproject.toml scripts/llama-cpp.sh
 	$(BIN)/python -m pip install -e '.[dev,local]'
 	touch $(STAMP)
 
-$(NATIVE): $(STAMP) $(wildcard service/guard/*.py) service/_native.py scripts/build_native.py
-	$(BIN)/python scripts/build_native.py || echo "make: the guard was not compiled; it runs its Python reading (slower, same verdicts)"
+$(NATIVE): $(STAMP) $(wildcard service/guard/*.py service/repair/*.py service/coach/*.py) service/_native.py scripts/build_native.py
+	$(BIN)/python scripts/build_native.py || echo "make: the core was not compiled; it runs its Python reading (slower, same verdicts)"
 
 llama-rebuild: venv
 	scripts/llama-cpp.sh rebuild $(BIN)/python

@@ -1,4 +1,4 @@
-"""Compile the guard with mypyc into this environment's ``bulletguard-native`` directory.
+"""Compile the pure core (guard, repair, coach) with mypyc into this environment's ``bulletguard-native`` directory.
 
     python scripts/build_native.py            # build unless the stamp already matches the sources
     python scripts/build_native.py --force    # build anyway
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service._native import PACKAGE, STAMP, compiled_sources, native_dir, stamp_for  # noqa: E402
+from service._native import STAMP, compiled_sources, native_dir, stamp_for  # noqa: E402
 
 
 def _missing_toolchain() -> str | None:
@@ -70,7 +70,7 @@ def main() -> int:
         os.chdir(ROOT)  # mypyc names modules by their path from here, and reads pyproject's mypy settings
         extensions = mypycify(
             [str(p.relative_to(ROOT)) for p in sources],
-            group_name=f"{PACKAGE}._native",
+            group_name="service.guard._native",  # the shared library: service/guard/_native__mypyc
             target_dir=str(Path(tmp) / "c"),
             opt_level="3",
         )
@@ -82,7 +82,7 @@ def main() -> int:
         (staging / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(staging, target)
-    print(f"build_native: compiled {len(sources)} guard modules into {target}")
+    print(f"build_native: compiled {len(sources)} modules of the core into {target}")
     return 0
 
 

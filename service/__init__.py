@@ -8,5 +8,5 @@ try:
 except PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "0+unknown"
 
-# The guard's compiled build, when present and built from these sources (service/_native.py says how).
-from service import _native  # noqa: E402,F401
+# The core's compiled build, when present and built from these sources (service/_native.py says how).
+from service import _native  # noqa: F401

@@ -1,10 +1,11 @@
-"""The guard's compiled build: the same modules compiled by mypyc, used when present and current.
+"""The core's compiled build: the same modules compiled by mypyc, used when present and current.
 
-``scripts/build_native.py`` (run by ``make venv``) compiles ``service/guard/*.py`` into extension
-modules under ``<venv>/bulletguard-native/`` and stamps them with a digest of the sources it compiled.
-On import of ``service``, a finder placed before the standard ones loads ``service.guard.<module>`` from
-that build, but only when the stamp matches the sources beside this file: an edited guard falls back to
-its Python reading until it is rebuilt, never to stale machine code. The Python modules stay the
+``scripts/build_native.py`` (run by ``make venv``) compiles the modules of ``service/guard/``,
+``service/repair/`` and ``service/coach/`` into extension modules under ``<venv>/bulletguard-native/``
+and stamps them with a digest of the sources it compiled. On import of ``service``, a finder placed
+before the standard ones loads those modules from the build, but only while the stamp matches the
+sources beside this file: an edited module makes the whole core run its Python reading until it is
+rebuilt, never stale machine code. The Python modules stay the
 reference: the same sources, and ``BULLETGUARD_PURE_PYTHON=1`` runs them instead (tests compare the two).
 
 Nothing here changes what the guard decides; a wheel installed from an index has no build and runs the
@@ -24,8 +25,9 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
-PACKAGE = "service.guard"
-SOURCE_DIR = Path(__file__).resolve().parent / "guard"
+# the pure core: the guard, and the repair and coach that run on its results in every /v1/verify
+PACKAGES = ("service.guard", "service.repair", "service.coach")
+ROOT = Path(__file__).resolve().parent.parent
 STAMP = "stamp.json"
 PURE_ENV = "BULLETGUARD_PURE_PYTHON"
 
@@ -35,15 +37,21 @@ def native_dir(prefix: str | None = None) -> Path:
     return Path(prefix or sys.prefix) / "bulletguard-native"
 
 
-def compiled_sources(source_dir: Path = SOURCE_DIR) -> list[Path]:
-    """The guard modules the build compiles: all but the package's ``__init__``, which stays Python."""
-    return sorted(p for p in source_dir.glob("*.py") if p.name != "__init__.py")
+def compiled_sources(root: Path = ROOT) -> list[Path]:
+    """The modules the build compiles: the core packages' modules, but not their ``__init__``, which stay
+    Python (and are where the build's finder hands over)."""
+    return [
+        path
+        for package in PACKAGES
+        for path in sorted(root.joinpath(*package.split(".")).glob("*.py"))
+        if path.name != "__init__.py"
+    ]
 
 
 def sources_digest(sources: Sequence[Path]) -> str:
     digest = hashlib.sha256()
     for path in sources:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(f"{path.parent.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -52,7 +60,7 @@ def stamp_for(sources: Sequence[Path]) -> dict[str, str]:
 
 
 class _NativeFinder:
-    """Finds ``service.guard`` submodules in the build; anything else is left to the standard finders."""
+    """Finds the core's modules in the build; anything else is left to the standard finders."""
 
     def __init__(self, modules: dict[str, Path]) -> None:
         self.modules = modules
@@ -69,11 +77,13 @@ class _NativeFinder:
 
 def _built_modules(build: Path) -> dict[str, Path]:
     modules: dict[str, Path] = {}
-    for path in sorted(build.joinpath(*PACKAGE.split(".")).iterdir() if build.is_dir() else ()):
-        suffix = next((s for s in importlib.machinery.EXTENSION_SUFFIXES if path.name.endswith(s)), None)
-        name = path.name.removesuffix(suffix) if suffix else ""
-        if name.isidentifier():
-            modules[f"{PACKAGE}.{name}"] = path
+    for package in PACKAGES:
+        package_dir = build.joinpath(*package.split("."))
+        for path in sorted(package_dir.iterdir() if package_dir.is_dir() else ()):
+            suffix = next((s for s in importlib.machinery.EXTENSION_SUFFIXES if path.name.endswith(s)), None)
+            name = path.name.removesuffix(suffix) if suffix else ""
+            if name.isidentifier():
+                modules[f"{package}.{name}"] = path
     return modules
 
 
@@ -103,7 +113,7 @@ def install() -> str:
 
 def guard_build() -> str:
     """``compiled`` or ``python``: what the imported guard modules actually are."""
-    checked = sys.modules.get(f"{PACKAGE}._check")
+    checked = sys.modules.get("service.guard._check")
     if checked is None:
         return "not loaded"
     return "compiled" if isinstance(checked.__loader__, importlib.machinery.ExtensionFileLoader) else "python"
