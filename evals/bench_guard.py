@@ -23,6 +23,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+from service import _native
 from service.guard import EvidenceItem, check_bullet, extract_facts
 
 NOTES_PARTS = [
@@ -182,7 +183,8 @@ SCENARIOS = [
     (
         "reviewed the design doc for rate limiting at the gateway (token bucket in redis, 100 req/s per key). "
         "suggested the burst limit",
-        "Reviewed the gateway rate-limiting design (a Redis token bucket, 100 req/s per key), suggesting the burst limit.",
+        "Reviewed the gateway rate-limiting design (a Redis token bucket, 100 req/s per key), "
+        "suggesting the burst limit.",
         "Designed and implemented gateway rate limiting handling 10,000 req/s per key with Kong.",
     ),
     (
@@ -378,6 +380,7 @@ def main() -> None:
     p50 = lat[len(lat) // 2] * 1e6
     p99 = lat[int(len(lat) * 0.99)] * 1e6
     truthful = sum(check_bullet(b, facts).accepted for b in BULLETS)
+    print(f"guard build: {_native.guard_build()} ({_native.STATUS}); BULLETGUARD_PURE_PYTHON=1 runs the Python reading")
     print(f"input: {notes_len} chars of notes+evidence; bullets: {mean_len:.0f} chars on average; {pinned}")
     print(
         f"fact extraction: {extract_cold_ms:.1f} ms cold (loads vocabularies), "

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from service import __version__
+from service import __version__, _native
 from service.coach import lint_bullet, match_posting, questions_for
 from service.contract.coach import (
     LintResponse,
@@ -66,7 +66,7 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         prog="bulletguard",
         description="Resume bullets from work notes, guarded so they never claim more than the notes.",
     )
-    parser.add_argument("--version", action="version", version=f"bulletguard {__version__}")
+    parser.add_argument("--version", action="version", version=f"bulletguard {__version__} (guard: {_native.STATUS})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser(
