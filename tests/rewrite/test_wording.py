@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.rewrite.reply import request_schema
-from service.rewrite.wording import MAX_WORDS, MAX_WORDS_PER_BULLET, input_words, text_pattern
+from service.rewrite.wording import MAX_WORDS, MAX_WORDS_PER_BULLET, fact_words, input_words, text_pattern
 
 NOTES = (
     "switched GET /orders from offset to cursor pagination (opaque cursor = base64 of created_at+id). "
@@ -71,6 +71,36 @@ def test_a_bullet_of_the_inputs_words_starting_with_its_verb_is_allowed(bullet: 
 )
 def test_what_the_input_does_not_say_cannot_be_spelled(bullet: str, why: str) -> None:
     assert not allows(NOTES, bullet), why
+
+
+def test_fact_words_are_the_figures_and_the_technologies_as_the_input_spells_them() -> None:
+    words = input_words([NOTES])
+
+    assert fact_words(words, ["grafana", "PostgreSQL"]) == ["base64", "p95", "2.4s", "210ms", "grafana", "$1.2k/mo"]
+
+
+@pytest.mark.parametrize(
+    ("bullet", "allowed"),
+    [
+        ("Switched p95 on deep pages from 2.4s to 210ms.", True),
+        ("Switched GET /orders to cursor pagination, p95 went 2.4s -> 210ms per grafana", True),
+        ("Switched GET /orders from offset to cursor pagination.", False),  # none of the input's evidence
+        ("Switched 2.4s.", False),  # a figure alone is no bullet: a word must follow it
+        ("Switched GET /orders to 3.1s", False),
+    ],
+)
+def test_with_facts_a_bullet_keeps_at_least_one_of_them(bullet: str, allowed: bool) -> None:
+    words = input_words([NOTES])
+    pattern = text_pattern(words, fact_words(words, ["grafana"]))
+    assert pattern is not None
+
+    assert (re.fullmatch(pattern, bullet) is not None) is allowed
+
+
+def test_facts_the_words_do_not_hold_are_ignored() -> None:
+    words = input_words(["wrote the runbook for the worker"])
+
+    assert text_pattern(words, ["Kafka", "99.9%"]) == text_pattern(words)
 
 
 def test_an_input_without_a_past_tense_verb_lets_any_of_its_words_start() -> None:
