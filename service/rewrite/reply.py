@@ -58,15 +58,28 @@ def wire_schema() -> dict[str, Any]:
     return {k: v for k, v in reply_schema().items() if k not in {"$schema", "$id"}}
 
 
-def request_schema(source_ids: Sequence[str]) -> dict[str, Any]:
+def request_schema(source_ids: Sequence[str], text_pattern: str | None = None) -> dict[str, Any]:
     """:func:`wire_schema` for one request: each bullet's ``sources`` items narrowed to the ids this
     request allows (an ``enum``), so a server that enforces the schema (llama.cpp turns it into a
-    grammar) cannot cite an id that does not exist. The reply is still validated against the file's
-    schema, and cited ids are still checked: a server may ignore the schema."""
+    grammar) cannot cite an id that does not exist, and its ``text`` given ``text_pattern`` (the input's
+    words, :mod:`service.rewrite.wording`) if there is one. The reply is still validated against the
+    file's schema, and cited ids and every bullet are still checked: a server may ignore the schema."""
     schema = copy.deepcopy(wire_schema())
-    sources = schema["properties"]["bullets"]["items"]["properties"]["sources"]
-    sources["items"] = {**sources["items"], "enum": list(source_ids)}
+    properties = schema["properties"]["bullets"]["items"]["properties"]
+    properties["sources"]["items"] = {**properties["sources"]["items"], "enum": list(source_ids)}
+    if text_pattern is not None:
+        properties["text"]["pattern"] = text_pattern
     return schema
+
+
+def without_text_pattern(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` without the pattern :func:`request_schema` put on a bullet's ``text``."""
+    text = schema["properties"]["bullets"]["items"]["properties"]["text"]
+    if "pattern" not in text:
+        return schema
+    out = copy.deepcopy(schema)
+    del out["properties"]["bullets"]["items"]["properties"]["text"]["pattern"]
+    return out
 
 
 _FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)

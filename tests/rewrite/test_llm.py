@@ -16,7 +16,8 @@ from service.guard import EvidenceItem
 from service.rewrite.llm.client import LiteLLMClient, classify
 from service.rewrite.llm.errors import LLMBadGateway, LLMTimeout, LLMUnavailable
 from service.rewrite.pipeline import rewrite
-from service.rewrite.reply import wire_schema
+from service.rewrite.reply import request_schema, wire_schema
+from service.rewrite.wording import text_pattern
 from tests.fakes import LITELLM_WARNINGS, reply
 from tests.openai_stub import completion, stub_client, upstream_error
 
@@ -82,6 +83,33 @@ async def test_json_object_mode_sends_the_schema_for_a_grammar(api: respx.MockRo
     body = json.loads(route.calls.last.request.content)
     assert body["response_format"] == {"type": "json_object", "schema": wire_schema()}
     assert "max_tokens" not in body
+
+
+WORDS_SCHEMA = request_schema(["notes"], text_pattern(["migrated", "the", "billing", "cron", "jobs"]))
+
+
+async def test_json_object_mode_sends_the_input_words_pattern(api: respx.MockRouter) -> None:
+    route = api.post(URL).mock(return_value=ok())
+
+    await client(schema_mode="json_object").complete(
+        MESSAGES, model=MODEL, temperature=0.3, response_schema=WORDS_SCHEMA, timeout=5.0
+    )
+
+    sent = json.loads(route.calls.last.request.content)["response_format"]["schema"]
+    assert sent == WORDS_SCHEMA
+    assert sent["properties"]["bullets"]["items"]["properties"]["text"]["pattern"].startswith("^(Migrated)")
+
+
+async def test_json_schema_mode_leaves_the_input_words_pattern_out(api: respx.MockRouter) -> None:
+    route = api.post(URL).mock(return_value=ok())
+
+    await client(schema_mode="json_schema").complete(
+        MESSAGES, model=MODEL, temperature=0.3, response_schema=WORDS_SCHEMA, timeout=5.0
+    )
+
+    sent = json.loads(route.calls.last.request.content)["response_format"]["json_schema"]["schema"]
+    assert sent == request_schema(["notes"])
+    assert "pattern" in WORDS_SCHEMA["properties"]["bullets"]["items"]["properties"]["text"]  # not mutated
 
 
 async def test_cost_is_reported_for_a_priced_model(api: respx.MockRouter) -> None:

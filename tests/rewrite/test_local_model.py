@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +27,7 @@ from service.rewrite.llm.client import LiteLLMClient
 from service.rewrite.llm.errors import LLMUnavailable
 from service.rewrite.llm.local_model import LocalModel, LocalModelError, gguf_path, local_model_server
 from service.rewrite.pipeline import RewriteResult, rewrite
+from service.rewrite.wording import CONNECTIVES, input_words
 from service.settings import Settings
 from tests.fakes import LITELLM_WARNINGS
 
@@ -106,6 +108,34 @@ async def test_a_real_rewrite_keeps_the_guarantees(local_model: LocalModel) -> N
     assert result.prompt_version == "v1"
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
     assert result.schema_valid_attempts >= 1  # the grammar makes the reply valid JSON for the schema
+
+
+@pytest.mark.anyio
+async def test_the_input_words_grammar_holds_the_real_model_to_the_notes_words(local_model: LocalModel) -> None:
+    # figures and names with the characters a pattern treats as operators: each must reach llama.cpp's
+    # grammar parser as a literal (a parse error there is an HTTP 500, which would fail this rewrite)
+    notes = "cut p95 from 2.4s -> 210ms on GET /orders? moved the $1.2k/mo cron box to a celery+redis worker."
+    result = await rewrite(
+        _client(local_model),
+        notes,
+        [],
+        [],
+        model=local_model.model,
+        max_bullets=1,
+        max_reasks=0,
+        temperature=0.0,
+        timeout=60.0,
+        salvage=False,
+        fallback=False,
+    )
+
+    assert result.schema_valid_attempts == 1
+    written = [b.text for b in result.bullets] + [r.text for r in result.rejected]
+    assert written
+    # letters only: polishing may capitalise, end with a period or space a figure from its unit
+    allowed = set(re.findall(r"[a-z]+", " ".join(input_words([notes])).casefold())) | set(CONNECTIVES)
+    for text in written:
+        assert set(re.findall(r"[a-z]+", text.casefold())) <= allowed, text
 
 
 def test_the_endpoint_works_with_the_local_model(local_model: LocalModel) -> None:

@@ -71,11 +71,14 @@ async def test_accepted_bullets_in_one_attempt() -> None:
     (call,) = llm.calls
     assert [m["role"] for m in call.messages] == ["system", "user"]
     assert call.model == "test-model"
-    # the file's schema, with the cited ids narrowed to this request's sources
+    # the file's schema, with the cited ids narrowed to this request's sources and the text held to the
+    # input's words (a grammar for servers that follow one)
     sent = call.response_schema
     sources = sent["properties"]["bullets"]["items"]["properties"]["sources"]
     assert sources["items"] == {"type": "string", "enum": ["notes", "PR-1423"]}
     sources["items"] = {"type": "string"}
+    text = sent["properties"]["bullets"]["items"]["properties"]["text"]
+    assert re.fullmatch(text.pop("pattern"), GOOD_1[:-1] + " for the notification worker.")
     assert sent == wire_schema()
     user = call.messages[1]["content"]
     assert NOTES in user

@@ -47,6 +47,7 @@ from service.rewrite.llm.diagnosis import answered_by_server, diagnose, exceptio
 from service.rewrite.llm.errors import LLMBadGateway, LLMError, LLMMisconfigured, LLMTimeout, LLMUnavailable
 from service.rewrite.llm.router import FallbackModel, build_router
 from service.rewrite.port import LLMReply
+from service.rewrite.reply import without_text_pattern
 
 litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on stdout
 litellm.turn_off_message_logging = True  # messages never reach litellm's logging callbacks
@@ -232,7 +233,10 @@ class LiteLLMClient:
     def response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self.schema_mode == "json_object":
             return {"type": "json_object", "schema": schema}
-        return {"type": "json_schema", "json_schema": {"name": self.schema_name, "schema": schema, "strict": True}}
+        # Strict modes differ in what patterns they take, and a model able to follow the rules should not be
+        # held to the input's words: the text pattern is for grammar-following servers (llama.cpp).
+        strict = without_text_pattern(schema)
+        return {"type": "json_schema", "json_schema": {"name": self.schema_name, "schema": strict, "strict": True}}
 
     async def complete(
         self,
