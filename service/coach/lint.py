@@ -17,6 +17,7 @@ from service.coach._read import (
     Condition,
     Phrases,
     Reading,
+    Tokens,
     any_holds,
     compile_conditions,
     load,
@@ -69,9 +70,17 @@ class _SkillsList:
 
 
 @dataclass(frozen=True, slots=True)
+class _RepeatedWord:
+    code: str
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Vocab:
     rules: tuple[_Rule, ...]
     skills: _SkillsList
+    repeated: _RepeatedWord
 
 
 @cache
@@ -90,6 +99,7 @@ def vocab() -> _Vocab:
         for raw in data["rules"]
     )
     skills = data["skills_list"]
+    repeated = data["repeated_word"]
     return _Vocab(
         rules=rules,
         skills=_SkillsList(
@@ -100,13 +110,14 @@ def vocab() -> _Vocab:
             message=skills["message"],
             fix=skills["fix"],
         ),
+        repeated=_RepeatedWord(code=repeated["code"], message=repeated["message"], fix=repeated["fix"]),
     )
 
 
 def rule_codes() -> tuple[str, ...]:
     """Every rule id, in the order the rules are applied (ties at one offset are reported in it)."""
     v = vocab()
-    return (*(rule.code for rule in v.rules), v.skills.code)
+    return (*(rule.code for rule in v.rules), v.skills.code, v.repeated.code)
 
 
 def lint_bullet(bullet: str, analysis: Analysis | None = None) -> tuple[LintWarning, ...]:
@@ -132,6 +143,8 @@ def lint_bullet(bullet: str, analysis: Analysis | None = None) -> tuple[LintWarn
     skills = _skills_list(bullet, reading, v.skills)
     if skills is not None:
         found.append((skills.start, len(v.rules), skills))
+    for repeat in _repeated_words(bullet, tokens, v.repeated):
+        found.append((repeat.start, len(v.rules) + 1, repeat))
     found.sort(key=lambda item: (item[0], item[1]))
     return tuple(warning for _, _, warning in found)
 
@@ -139,6 +152,26 @@ def lint_bullet(bullet: str, analysis: Analysis | None = None) -> tuple[LintWarn
 def _warning(code: str, bullet: str, start: int, end: int, message: str, fix: str) -> LintWarning:
     text = bullet[start:end]
     return LintWarning(code, text, start, end, message.replace("{text}", text), fix.replace("{text}", text))
+
+
+def _repeated_words(bullet: str, tokens: Tokens, rule: _RepeatedWord) -> list[LintWarning]:
+    """Each run of one word said again right after itself, across spaces only ("alert alert alert")."""
+    out: list[LintWarning] = []
+    k = 0
+    while k + 1 < tokens.n:
+        j = k
+        word = tokens.lowers[k]
+        while (
+            j + 1 < tokens.n
+            and word.isalpha()
+            and tokens.lowers[j + 1] == word
+            and bullet[tokens.ends[j] : tokens.starts[j + 1]].isspace()
+        ):
+            j += 1
+        if j > k:
+            out.append(_warning(rule.code, bullet, tokens.starts[k], tokens.ends[j], rule.message, rule.fix))
+        k = j + 1
+    return out
 
 
 def _skills_list(bullet: str, reading: Reading, rule: _SkillsList) -> LintWarning | None:

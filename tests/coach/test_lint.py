@@ -106,6 +106,9 @@ FIRES = [
     ),
     fires("skills-list", "Tech stack: Go, gRPC, Kafka, Kubernetes", "Tech stack: Go, gRPC, Kafka, Kubernetes"),
     fires("skills-list", "Kafka, Redis", "Kafka, Redis"),
+    fires("repeated-word", "Added alert alert alert alert, 2 late files since then.", "alert alert alert alert"),
+    fires("repeated-word", "Moved the the invoice export to a worker.", "the the"),
+    fires("repeated-word", "Cut p95 to 210ms, Cached Cached the product pages.", "Cached Cached"),
 ]
 
 QUIET = [
@@ -153,6 +156,9 @@ QUIET = [
     quiet("skills-list", "Moved the worker from Celery to Kafka."),
     quiet("skills-list", "Python, Django: cut p95 of the search page from 900 ms to 300 ms."),
     quiet("skills-list", "PostgreSQL"),
+    quiet("repeated-word", "Cut p99 from 12s to 1.1s, 1.1s steady."),  # a figure said twice is the metric rule's matter
+    quiet("repeated-word", "Said bye-bye to the cron box."),
+    quiet("repeated-word", "Wrote the runbook; the runbook covers restarts."),
 ]
 
 
