@@ -115,7 +115,7 @@ class WarningOut(BaseModel):
         description=(
             "Rule id: `vague-verb`, `responsible-for`, `vague-quantifier`, `unquantified-scale`, "
             "`unspecified-security`, `generic-api`, `generic-data`, `unnamed-services`, "
-            "`unmeasured-improvement` or `skills-list`."
+            "`unmeasured-improvement`, `skills-list` or `repeated-word`."
         ),
         examples=["vague-verb"],
     )
