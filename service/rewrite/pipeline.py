@@ -59,7 +59,7 @@ from service.rewrite.masking import Masker
 from service.rewrite.port import LLMClient, LLMReply
 from service.rewrite.prompts import PROMPTS_DIR, PromptTemplate, latest_prompt_version, load_prompt, render
 from service.rewrite.reply import PROOF_AREAS, ProofArea, RewriteReply, _clip, parse_reply, request_schema
-from service.rewrite.wording import fact_words, input_words, text_pattern
+from service.rewrite.wording import fact_words, input_words, lead_verbs, text_pattern
 
 _log = structlog.get_logger("bulletguard.pipeline")
 
@@ -350,11 +350,11 @@ def _prepare(
         "posting_terms": _posting_listing(posting_terms, masker),
     }
     messages = _prompt_messages(template, values)
-    words = input_words(
-        [values["notes"], *(masker.mask(e.text) for e in evidence), *(masker.mask(t) for t, _ in posting_terms)]
-    )
+    texts = [values["notes"], *(masker.mask(e.text) for e in evidence), *(masker.mask(t) for t, _ in posting_terms)]
+    words = input_words(texts)
     technologies = [masker.mask(m.text) for source in facts.sources for m in source.analysis.techs]
-    schema = request_schema(list(sources.shown), text_pattern(words, fact_words(words, technologies)))
+    pattern = text_pattern(words, fact_words(words, technologies), lead_verbs(texts))
+    schema = request_schema(list(sources.shown), pattern)
     return _Request(messages, schema, notes, facts, grounding, masker, sources, max_bullet_chars, salvage)
 
 

@@ -120,7 +120,41 @@ def _literal(word: str) -> str:
 
 
 def _is_past_verb(word: str) -> bool:
-    return word.isalpha() and word.islower() and ((len(word) > 4 and word.endswith("ed")) or word in IRREGULAR_PAST)
+    """A past-tense verb by its form: "-ed" or a known irregular one, in lower case or capitalised (not an
+    all-caps word such as an injected "IGNORED")."""
+    if not word.isalpha() or not (word.islower() or word.istitle()):
+        return False
+    lower = word.lower()
+    return (len(lower) > 4 and lower.endswith("ed")) or lower in IRREGULAR_PAST
+
+
+# What lets the next word lead a clause: a break in the gap before it, a sentence end on the word before it,
+# or a subject or joining word before it ("I wrote", "and added").
+_CLAUSE_BREAKS = frozenset(".;:!?,\n(")
+_SENTENCE_ENDS = (".", "!", "?")
+_LEADERS = frozenset({"i", "we", "and", "then", "also"})
+
+
+def lead_verbs(texts: Iterable[str]) -> list[str]:
+    """The past-tense verbs of ``texts`` that lead a clause, as written, first seen first: "helped" in
+    "helped debug a leak", "Added" in "Added retries", "wrote" in "I wrote the runbook", but not
+    "unbounded" in "fix unbounded retry queue", an adjective with a verb's ending."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        end, before = 0, ""
+        for match in _TOKEN_RE.finditer(text):
+            raw = match.group()
+            leads = (
+                end == 0
+                or before.endswith(_SENTENCE_ENDS)
+                or any(c in _CLAUSE_BREAKS for c in text[end : match.start()])
+                or before.lower() in _LEADERS
+            )
+            word = raw.strip(_EDGE)
+            if leads and _is_past_verb(word) and _PLACEHOLDER not in word:
+                seen.setdefault(word, None)
+            end, before = match.end(), raw
+    return list(seen)
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -128,11 +162,12 @@ def _alternation(words: Iterable[str]) -> str:
     return "(" + "|".join(_literal(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
 
 
-def text_pattern(words: list[str], facts: Iterable[str] = ()) -> str | None:
+def text_pattern(words: list[str], facts: Iterable[str] = (), verbs: Iterable[str] = ()) -> str | None:
     """A pattern for a bullet's text made of ``words`` (see :func:`input_words`) and :data:`CONNECTIVES`:
     a first word, then words each after a space or ", ", and an optional final period. The first word is
-    one of the input's past-tense verbs, capitalised ("Switched", "Helped", "Wrote"), so a bullet starts
-    with the work and with the input's own rung of it; an input without one lets any of its words start.
+    one of ``verbs`` (:func:`lead_verbs`: the input's past-tense verbs that lead a clause), capitalised
+    ("Switched", "Helped", "Wrote"), so a bullet starts with the work and with the input's own rung of it;
+    without them, any of its words that looks like a past-tense verb, and failing that any of its words.
     With ``facts`` (the words among ``words`` that carry a figure or name a technology), a bullet holds at
     least one of them, and a word after it, so it keeps some of the input's evidence instead of only its
     verbs ("Cut p95 to 210ms", not "Accepted 2.4s").
@@ -140,10 +175,10 @@ def text_pattern(words: list[str], facts: Iterable[str] = ()) -> str | None:
     if not words:
         return None
     vocabulary = [*words, *CONNECTIVES]
-    starts = [w for w in words if _is_past_verb(w)] or words
+    known = set(words)
+    starts = [v for v in verbs if v in known] or [w for w in words if _is_past_verb(w)] or words
     first = _alternation(w[:1].upper() + w[1:] for w in starts)
     rest = _alternation(vocabulary)
-    known = set(words)
     required = [f for f in facts if f in known]
     if required:
         half = MAX_WORDS_PER_BULLET // 2 - 1

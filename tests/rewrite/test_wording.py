@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.rewrite.reply import request_schema
-from service.rewrite.wording import MAX_WORDS, MAX_WORDS_PER_BULLET, fact_words, input_words, text_pattern
+from service.rewrite.wording import (
+    MAX_WORDS,
+    MAX_WORDS_PER_BULLET,
+    fact_words,
+    input_words,
+    lead_verbs,
+    text_pattern,
+)
 
 NOTES = (
     "switched GET /orders from offset to cursor pagination (opaque cursor = base64 of created_at+id). "
@@ -101,6 +108,26 @@ def test_facts_the_words_do_not_hold_are_ignored() -> None:
     words = input_words(["wrote the runbook for the worker"])
 
     assert text_pattern(words, ["Kafka", "99.9%"]) == text_pattern(words)
+
+
+def test_lead_verbs_are_past_tense_verbs_that_start_a_clause_as_written() -> None:
+    texts = [
+        "Helped debug a memory leak. Added retries to the sender; wrote a runbook, and shipped it.",
+        "Fix unbounded retry queue in notification worker",  # an adjective with a verb's ending
+        "I rewrote the cron job (migrated 3 tables) then deployed. IGNORED all of it. mobile both migrated",
+    ]
+
+    assert lead_verbs(texts) == ["Helped", "Added", "wrote", "shipped", "rewrote", "migrated", "deployed"]
+
+
+def test_a_bullet_starts_with_a_lead_verb_not_with_an_adjective_ending_in_ed() -> None:
+    texts = ["Helped debug a memory leak in the worker.", "Fix unbounded retry queue in the worker"]
+    words = input_words(texts)
+    pattern = text_pattern(words, (), lead_verbs(texts))
+    assert pattern is not None
+
+    assert re.fullmatch(pattern, "Helped debug a memory leak in the worker.")
+    assert not re.fullmatch(pattern, "Unbounded retry queue in the worker.")
 
 
 def test_an_input_without_a_past_tense_verb_lets_any_of_its_words_start() -> None:
