@@ -189,10 +189,12 @@ def _source_violation(cited: str, sources: _Sources) -> Violation:
     )
 
 
-def _evidence_listing(evidence: Sequence[EvidenceItem], masker: Masker, sources: _Sources) -> str:
+def _evidence_listing(evidence: Sequence[EvidenceItem], masked_texts: Sequence[str], sources: _Sources) -> str:
     if not evidence:
         return "(none)"
-    return "\n".join(f"- [{sources.shown_of[e.id]}] {' '.join(masker.mask(e.text).split())}" for e in evidence)
+    return "\n".join(
+        f"- [{sources.shown_of[e.id]}] {' '.join(text.split())}" for e, text in zip(evidence, masked_texts, strict=True)
+    )
 
 
 def _posting_listing(posting_terms: Sequence[tuple[str, str]], masker: Masker) -> str:
@@ -341,16 +343,17 @@ def _prepare(
     grounding = Grounding([notes, *(e.text for e in evidence)])
     masker = Masker(redact, aliases=_redacted_aliases(facts, Masker(redact)))
     sources = _Sources(evidence, masker)
+    masked_evidence = [masker.mask(e.text) for e in evidence]  # for the prompt and for the grammar's words
     values = {
         "notes": masker.mask(notes.strip()),
-        "evidence": _evidence_listing(evidence, masker, sources),
+        "evidence": _evidence_listing(evidence, masked_evidence, sources),
         "sources": sources.listing(),
         "max_bullets": str(max_bullets),
         "proof_areas": ", ".join(PROOF_AREAS),
         "posting_terms": _posting_listing(posting_terms, masker),
     }
     messages = _prompt_messages(template, values)
-    texts = [values["notes"], *(masker.mask(e.text) for e in evidence), *(masker.mask(t) for t, _ in posting_terms)]
+    texts = [values["notes"], *masked_evidence, *(masker.mask(t) for t, _ in posting_terms)]
     words = input_words(texts)
     technologies = [masker.mask(m.text) for source in facts.sources for m in source.analysis.techs]
     pattern = text_pattern(words, fact_words(words, technologies), lead_verbs(texts))

@@ -65,7 +65,7 @@ def request_schema(source_ids: Sequence[str], text_pattern: str | None = None) -
     words, :mod:`service.rewrite.wording`) if there is one. The reply is still validated against the
     file's schema, and cited ids and every bullet are still checked: a server may ignore the schema."""
     schema = copy.deepcopy(wire_schema())
-    properties = schema["properties"]["bullets"]["items"]["properties"]
+    properties = _bullet_properties(schema)
     properties["sources"]["items"] = {**properties["sources"]["items"], "enum": list(source_ids)}
     if text_pattern is not None:
         properties["text"]["pattern"] = text_pattern
@@ -74,12 +74,16 @@ def request_schema(source_ids: Sequence[str], text_pattern: str | None = None) -
 
 def without_text_pattern(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` without the pattern :func:`request_schema` put on a bullet's ``text``."""
-    text = schema["properties"]["bullets"]["items"]["properties"]["text"]
-    if "pattern" not in text:
+    if "pattern" not in _bullet_properties(schema)["text"]:
         return schema
     out = copy.deepcopy(schema)
-    del out["properties"]["bullets"]["items"]["properties"]["text"]["pattern"]
+    del _bullet_properties(out)["text"]["pattern"]
     return out
+
+
+def _bullet_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = schema["properties"]["bullets"]["items"]["properties"]
+    return properties
 
 
 _FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)

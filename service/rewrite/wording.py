@@ -15,7 +15,7 @@ and the words capped at :data:`MAX_WORDS`, first seen first).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 # Words kept inside a token: letters, digits and the marks figures and names use ("2.4s", "p95", "node.js",
 # "ci/cd", "o(n)", "$12k", "99.9%", "x-request-id"). Anything else splits.
@@ -93,19 +93,40 @@ MIN_WORDS_PER_BULLET = 4
 MAX_WORDS_PER_BULLET = 40
 
 
+# What lets the next word lead a clause: a break in the gap before it, a sentence end on the word before it,
+# or a subject or joining word before it ("I wrote", "and added").
+_CLAUSE_BREAKS = frozenset(".;:!?,\n(")
+_SENTENCE_ENDS = (".", "!", "?")
+_LEADERS = frozenset({"i", "we", "and", "then", "also"})
+
+
+def _words(texts: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """Each word of ``texts`` in order, trimmed of sentence punctuation, without masked placeholders, and
+    whether it leads a clause."""
+    for text in texts:
+        end, before = 0, ""
+        for match in _TOKEN_RE.finditer(text):
+            raw = match.group()
+            leads = (
+                end == 0
+                or before.endswith(_SENTENCE_ENDS)
+                or any(c in _CLAUSE_BREAKS for c in text[end : match.start()])
+                or before.lower() in _LEADERS
+            )
+            end, before = match.end(), raw
+            word = raw if raw in _ARROWS else raw.strip(_EDGE).rstrip("/")
+            if word and _PLACEHOLDER not in word:
+                yield word, leads
+
+
 def input_words(texts: Iterable[str]) -> list[str]:
     """The distinct words of ``texts`` in the order first seen, trimmed of sentence punctuation, without
     masked placeholders, at most :data:`MAX_WORDS`."""
     seen: dict[str, None] = {}
-    for text in texts:
-        for match in _TOKEN_RE.finditer(text):
-            word = match.group()
-            word = word if word in _ARROWS else word.strip(_EDGE).rstrip("/")
-            if not word or _PLACEHOLDER in word or word in seen:
-                continue
-            seen[word] = None
-            if len(seen) >= MAX_WORDS:
-                return list(seen)
+    for word, _ in _words(texts):
+        seen[word] = None
+        if len(seen) >= MAX_WORDS:
+            break
     return list(seen)
 
 
@@ -128,33 +149,11 @@ def _is_past_verb(word: str) -> bool:
     return (len(lower) > 4 and lower.endswith("ed")) or lower in IRREGULAR_PAST
 
 
-# What lets the next word lead a clause: a break in the gap before it, a sentence end on the word before it,
-# or a subject or joining word before it ("I wrote", "and added").
-_CLAUSE_BREAKS = frozenset(".;:!?,\n(")
-_SENTENCE_ENDS = (".", "!", "?")
-_LEADERS = frozenset({"i", "we", "and", "then", "also"})
-
-
 def lead_verbs(texts: Iterable[str]) -> list[str]:
     """The past-tense verbs of ``texts`` that lead a clause, as written, first seen first: "helped" in
     "helped debug a leak", "Added" in "Added retries", "wrote" in "I wrote the runbook", but not
     "unbounded" in "fix unbounded retry queue", an adjective with a verb's ending."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        end, before = 0, ""
-        for match in _TOKEN_RE.finditer(text):
-            raw = match.group()
-            leads = (
-                end == 0
-                or before.endswith(_SENTENCE_ENDS)
-                or any(c in _CLAUSE_BREAKS for c in text[end : match.start()])
-                or before.lower() in _LEADERS
-            )
-            word = raw.strip(_EDGE)
-            if leads and _is_past_verb(word) and _PLACEHOLDER not in word:
-                seen.setdefault(word, None)
-            end, before = match.end(), raw
-    return list(seen)
+    return list(dict.fromkeys(word for word, leads in _words(texts) if leads and _is_past_verb(word)))
 
 
 def _alternation(words: Iterable[str]) -> str:
